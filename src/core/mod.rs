@@ -1,0 +1,24 @@
+//! The pure-Rust core: no JS types, tested natively with `cargo test`.
+//!
+//! Everything a provider sends passes through here on its way to the caller: [`read_json`] turns an
+//! HTTP answer into JSON or a typed [`Error`], [`normalize_batch`] and [`normalize_page`] map each
+//! provider's dialect onto the OpenAI shape, and [`retry::next_delay`] decides whether to try again.
+// Untrusted input must never panic: a wasm panic traps and kills the whole instance.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+mod batch;
+mod error;
+mod page;
+mod request;
+mod response;
+pub mod retry;
+mod secret;
+pub mod status;
+pub mod time;
+
+pub use batch::{normalize_batch, Dialect, TIMESTAMPS};
+pub use error::{Error, ErrorKind, Result};
+pub use page::normalize_page;
+pub use request::{check_id, encode, Config, ListQuery, Method, Options, Request, DEFAULT_BASE_URL};
+pub use response::{api_error, read_json, Head};
+pub use secret::ApiKey;
