@@ -1,0 +1,7 @@
+// Node.js entry: reads the wasm next to this file and instantiates it synchronously.
+import { readFileSync } from "node:fs";
+import { initSync } from "./llm_batches.js";
+
+initSync({ module: readFileSync(new URL("./llm_batches_bg.wasm", import.meta.url)) });
+
+export { BatchClient, BatchError, isTerminal } from "./shell.js";

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the npm package in pkg/: release wasm -> wasm-bindgen (web glue) -> wasm-opt -Oz -> shell.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --quiet --target wasm32-unknown-unknown --release
+rm -rf pkg
+mkdir -p pkg
+wasm-bindgen --target web --no-typescript --out-dir pkg --out-name llm_batches \
+  target/wasm32-unknown-unknown/release/llm_batches.wasm
+# The features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-reference-types --enable-multivalue \
+  pkg/llm_batches_bg.wasm -o pkg/llm_batches_bg.wasm
+cp js/shell.js js/node.js js/browser.js js/workerd.js js/index.d.ts js/package.json pkg/
+cp README.md pkg/
+
+for f in pkg/llm_batches_bg.wasm pkg/llm_batches.js pkg/shell.js; do
+  printf '%-28s %8d bytes  %7d gzip\n' "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"
+done

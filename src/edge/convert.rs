@@ -1,0 +1,153 @@
+//! JS values in (options, ids, signals) and out (plain objects, errors).
+
+use js_sys::{Function, Object, Reflect};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+use crate::core::{ApiKey, Error, ListQuery, Options, Result};
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn is_absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// `typeof`-style name for error messages.
+fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".into()
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+fn optional_string(object: &JsValue, key: &str) -> Result<Option<String>> {
+    let value = get(object, key);
+    if is_absent(&value) {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("`{key}` must be a string, got {}", type_name(&value))))
+}
+
+fn optional_number(object: &JsValue, key: &str) -> Result<Option<f64>> {
+    let value = get(object, key);
+    if is_absent(&value) {
+        return Ok(None);
+    }
+    value
+        .as_f64()
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("`{key}` must be a number, got {}", type_name(&value))))
+}
+
+/// Reads the `BatchClient` options object; the core checks the values.
+pub fn options(js: &JsValue) -> Result<(Options, Option<Function>)> {
+    if is_absent(js) {
+        return Ok((Options::default(), None));
+    }
+    if !js.is_object() {
+        return Err(Error::invalid_argument("the BatchClient options must be an object"));
+    }
+    let fetch = get(js, "fetch");
+    let fetch = if is_absent(&fetch) {
+        None
+    } else {
+        Some(fetch.dyn_into::<Function>().map_err(|_| Error::invalid_argument("`fetch` must be a function"))?)
+    };
+    let mut default_headers = Vec::new();
+    let headers = get(js, "defaultHeaders");
+    if !is_absent(&headers) {
+        if !headers.is_object() {
+            return Err(Error::invalid_argument("`defaultHeaders` must be an object of strings"));
+        }
+        for entry in Object::entries(headers.unchecked_ref()).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let name = pair.get(0).as_string().unwrap_or_default();
+            let value = pair.get(1);
+            let value = if is_absent(&value) {
+                None
+            } else {
+                Some(value.as_string().ok_or_else(|| {
+                    Error::invalid_argument(format!("`defaultHeaders[{name:?}]` must be a string or null"))
+                })?)
+            };
+            default_headers.push((name, value));
+        }
+    }
+    let options = Options {
+        api_key: optional_string(js, "apiKey")?,
+        base_url: optional_string(js, "baseURL")?,
+        dialect: optional_string(js, "dialect")?,
+        timeout_ms: optional_number(js, "timeout")?,
+        max_retries: optional_number(js, "maxRetries")?,
+        default_headers,
+    };
+    Ok((options, fetch))
+}
+
+/// An id argument: a string, or an `invalid_argument` error naming what came instead.
+pub fn id(what: &str, value: &JsValue) -> Result<String> {
+    value
+        .as_string()
+        .ok_or_else(|| Error::invalid_argument(format!("{what} must be a string, got {}", type_name(value))))
+}
+
+/// `list` parameters; `undefined` means none.
+pub fn list_query(value: JsValue) -> Result<ListQuery> {
+    if is_absent(&value) {
+        return Ok(ListQuery::default());
+    }
+    if !value.is_object() {
+        return Err(Error::invalid_argument("list parameters must be an object"));
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid_argument(format!("list parameters: {e}")))
+}
+
+/// The `signal` of a per-call options object, if any.
+pub fn signal(options: &JsValue) -> Result<Option<AbortSignal>> {
+    if is_absent(options) {
+        return Ok(None);
+    }
+    let signal = get(options, "signal");
+    if is_absent(&signal) {
+        return Ok(None);
+    }
+    let looks_right = signal.is_object()
+        && Reflect::has(&signal, &"aborted".into()).unwrap_or(false)
+        && get(&signal, "addEventListener").is_function();
+    if !looks_right {
+        return Err(Error::invalid_argument("`signal` must be an AbortSignal"));
+    }
+    Ok(Some(signal.unchecked_into()))
+}
+
+/// A JSON value as a plain JS value: objects, arrays, strings, numbers (never `Map`).
+pub fn to_js(value: &Value) -> JsValue {
+    // Our own serialisation of a `Value` cannot fail, and JSON.parse of it cannot either.
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+}
+
+/// An error as the JS `Error` the shell turns into a `BatchError`, with the key scrubbed from
+/// every string in it.
+pub fn error_to_js(error: &Error, key: Option<&ApiKey>) -> JsValue {
+    let scrub = |text: &str| key.map_or_else(|| text.to_owned(), |k| k.redact(text));
+    let js = js_sys::Error::new(&scrub(&error.message));
+    js.set_name("BatchError");
+    let set = |name: &str, value: JsValue| {
+        let _ = Reflect::set(&js, &name.into(), &value);
+    };
+    let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, |s| JsValue::from_str(&scrub(s)));
+    set("kind", error.kind.as_str().into());
+    set("status", error.status.map_or(JsValue::NULL, JsValue::from));
+    set("code", opt(&error.code));
+    set("requestId", opt(&error.request_id));
+    js.into()
+}
