@@ -9,16 +9,21 @@
 mod batch;
 mod error;
 mod page;
+pub mod poll;
 mod request;
 mod response;
+mod results;
 pub mod retry;
 mod secret;
 pub mod status;
 pub mod time;
+mod validate;
 
 pub use batch::{normalize_batch, Dialect, TIMESTAMPS};
 pub use error::{Error, ErrorKind, Result};
-pub use page::normalize_page;
+pub use page::{normalize_page, Pager};
 pub use request::{check_id, encode, Config, ListQuery, Method, Options, Request, DEFAULT_BASE_URL};
 pub use response::{api_error, read_json, Head};
+pub use results::{parse_line, JsonlDecoder, Source, MAX_LINE_BYTES};
 pub use secret::ApiKey;
+pub use validate::{to_jsonl, validate_jsonl, Report, MAX_BYTES, MAX_LINES};

@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use super::batch::{json_type, normalize_batch, Dialect};
 use super::error::{Error, Result};
+use super::request::ListQuery;
 
 /// Normalises a page of batches. A bare array is taken as the page's `data`; missing
 /// `first_id`/`last_id` are taken from the data; a missing `has_more` means `false`.
@@ -98,5 +99,102 @@ mod tests {
         for raw in [json!("x"), json!({"data": {}}), json!({"data": [1]})] {
             assert!(normalize_page(raw, Dialect::Auto).is_err());
         }
+    }
+}
+
+/// Walks every page of `list`: `after` = the previous page's last id, until `has_more` is false.
+/// It never spins: an empty page that claims more, a page without a last id, or a cursor that
+/// does not move forward (or comes back) ends the walk with an `invalid_response` error.
+#[derive(Debug)]
+pub struct Pager {
+    limit: Option<u32>,
+    after: Option<String>,
+    seen: std::collections::HashSet<String>,
+    done: bool,
+}
+
+impl Pager {
+    /// Starts at `query.after` (or the first page).
+    pub fn new(query: ListQuery) -> Self {
+        let seen = query.after.iter().cloned().collect();
+        Pager { limit: query.limit, after: query.after, seen, done: false }
+    }
+
+    /// The query for the next page, or `None` when the walk is over.
+    pub fn next_query(&self) -> Option<ListQuery> {
+        (!self.done).then(|| ListQuery { limit: self.limit, after: self.after.clone() })
+    }
+
+    /// Takes in a normalised page; an error means the provider's paging is broken.
+    pub fn advance(&mut self, page: &Value) -> Result<()> {
+        self.done = true;
+        if page.get("has_more").and_then(Value::as_bool) != Some(true) {
+            return Ok(());
+        }
+        let empty = page.get("data").and_then(Value::as_array).is_none_or(Vec::is_empty);
+        if empty {
+            return Err(Error::invalid_response("the provider sent an empty page that claims has_more; stopping"));
+        }
+        let Some(last) = page.get("last_id").and_then(Value::as_str) else {
+            return Err(Error::invalid_response("the provider sent has_more without a last id to continue from"));
+        };
+        if !self.seen.insert(last.to_owned()) {
+            return Err(Error::invalid_response(format!(
+                "the provider's cursor did not advance (after={last:?} again); stopping"
+            )));
+        }
+        self.after = Some(last.to_owned());
+        self.done = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod pager_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn page(ids: &[&str], has_more: bool) -> Value {
+        let data: Vec<Value> = ids.iter().map(|id| json!({"id": id})).collect();
+        normalize_page(json!({"data": data, "has_more": has_more}), Dialect::Auto).unwrap()
+    }
+
+    #[test]
+    fn follows_last_ids_until_has_more_is_false() {
+        let mut pager = Pager::new(ListQuery { limit: Some(2), after: None });
+        assert_eq!(pager.next_query().unwrap().after, None);
+        pager.advance(&page(&["a", "b"], true)).unwrap();
+        let q = pager.next_query().unwrap();
+        assert_eq!((q.limit, q.after.as_deref()), (Some(2), Some("b")));
+        pager.advance(&page(&["c"], false)).unwrap();
+        assert!(pager.next_query().is_none());
+    }
+
+    #[test]
+    fn never_spins() {
+        let mut pager = Pager::new(ListQuery::default());
+        assert!(pager.advance(&page(&[], true)).is_err());
+        assert!(pager.next_query().is_none());
+
+        let mut pager = Pager::new(ListQuery { limit: None, after: Some("b".into()) });
+        let err = pager.advance(&page(&["a", "b"], true)).unwrap_err();
+        assert!(err.message.contains("did not advance"), "{}", err.message);
+        assert!(pager.next_query().is_none());
+
+        let mut pager = Pager::new(ListQuery::default());
+        pager.advance(&page(&["a"], true)).unwrap();
+        pager.advance(&page(&["b"], true)).unwrap();
+        assert!(pager.advance(&page(&["a"], true)).is_err(), "a cycle back to an old cursor");
+
+        let mut pager = Pager::new(ListQuery::default());
+        let no_last = json!({"data": [{"id": null}], "has_more": true, "last_id": null});
+        assert!(pager.advance(&no_last).is_err());
+    }
+
+    #[test]
+    fn an_empty_last_page_is_fine() {
+        let mut pager = Pager::new(ListQuery::default());
+        pager.advance(&page(&[], false)).unwrap();
+        assert!(pager.next_query().is_none());
     }
 }
