@@ -108,6 +108,88 @@ export interface ListParams {
   after?: string;
 }
 
+/** The file object of `POST /files`, normalised. */
+export interface FileObject {
+  id: string | null;
+  object: "file";
+  bytes: number | null;
+  created_at: number | null;
+  expires_at: number | null;
+  filename: string | null;
+  purpose: string | null;
+  status: string | null;
+  [extra: string]: JsonValue | undefined;
+}
+
+/** One line of a batch's output or error file. */
+export interface BatchResult {
+  id: string | null;
+  custom_id: string | null;
+  response: { status_code: number | null; request_id: string | null; body: JsonValue; [extra: string]: JsonValue } | null;
+  /** `{ code: "invalid_line" }` for a line that is not a JSON object; also filled from `response.body.error`. */
+  error: { code: string | null; message: string | null } | null;
+  /** 1-based line number in its file. */
+  line: number;
+  source: "output" | "error";
+  /** The text of an `invalid_line`. */
+  raw?: string;
+  [extra: string]: JsonValue | undefined;
+}
+
+export interface CreateBatchParams {
+  input_file_id: string;
+  /** e.g. `/v1/chat/completions`, `/v1/embeddings`, `/v1/responses`. */
+  endpoint: string;
+  /** Default `"24h"`. */
+  completion_window?: string;
+  metadata?: Record<string, string> | null;
+  output_expires_after?: { anchor: "created_at"; seconds: number };
+  /** Provider-specific fields are sent as given. */
+  [extra: string]: JsonValue | undefined;
+}
+
+export interface UploadOptions extends RequestOptions {
+  /** Default `"input.jsonl"`. */
+  filename?: string;
+  /** Default `"batch"`. */
+  purpose?: string;
+}
+
+export interface WaitOptions extends RequestOptions {
+  /** Milliseconds between polls; default 30000. A server's `openai-poll-after-ms` takes precedence. */
+  pollInterval?: number;
+  /** Give up (a `timeout` BatchError) after this many milliseconds. */
+  timeout?: number;
+  /** Called with the batch after every poll. If it throws, `waitFor` rejects with that error. */
+  onProgress?: (batch: Batch) => void;
+}
+
+/** One request line of a batch input file. */
+export interface BatchRequest {
+  custom_id: string;
+  method: "POST";
+  url: string;
+  body: { model: string; [key: string]: JsonValue };
+}
+
+export interface ValidationReport {
+  ok: boolean;
+  /** Request lines found. */
+  count: number;
+  /** Size of the JSONL text in bytes. */
+  bytes: number;
+  /** `line` is null for a problem with the whole file. */
+  errors: { line: number | null; message: string }[];
+}
+
+export interface SubmitOptions extends RequestOptions {
+  /** Default: the `url` of the requests. */
+  endpoint?: string;
+  completion_window?: string;
+  metadata?: Record<string, string> | null;
+  filename?: string;
+}
+
 export type BatchErrorKind = "api" | "connection" | "timeout" | "aborted" | "invalid_response" | "invalid_argument";
 
 export declare class BatchError extends Error {
@@ -132,7 +214,27 @@ export declare class BatchClient {
   retrieve(id: string, options?: RequestOptions): Promise<Batch>;
   /** One page of batches, newest first. Rejects with a {@link BatchError}. */
   list(params?: ListParams, options?: RequestOptions): Promise<BatchPage>;
+  /** Every batch, following `has_more`/`last_id`; a broken cursor ends it with an `invalid_response` error. */
+  listAll(params?: ListParams, options?: RequestOptions): AsyncIterableIterator<Batch>;
+  /** Creates a batch. Never sent twice unless the first answer proves nothing was created. */
+  create(params: CreateBatchParams, options?: RequestOptions): Promise<Batch>;
+  cancel(id: string, options?: RequestOptions): Promise<Batch>;
+  uploadFile(content: string | Uint8Array | ArrayBuffer | Blob, options?: UploadOptions): Promise<FileObject>;
+  /** The raw `Response` of `GET /files/{id}/content`, body unread. */
+  fileContent(fileId: string, options?: RequestOptions): Promise<Response>;
+  /** The output file's results, then the error file's, streamed with bounded memory. */
+  results(batchOrId: string | Pick<Batch, "output_file_id" | "error_file_id">, options?: RequestOptions): AsyncIterableIterator<BatchResult>;
+  /** Polls until the batch is terminal and resolves with it. */
+  waitFor(id: string, options?: WaitOptions): Promise<Batch>;
+  /** validateRequests, then uploadFile, then create. Invalid requests send nothing (an `invalid_argument` error with `errors`). */
+  submit(requests: string | BatchRequest[], options?: SubmitOptions): Promise<Batch>;
 }
+
+/** Checks a batch input (JSONL text or request objects) line by line; nothing is sent. */
+export declare function validateRequests(input: string | BatchRequest[] | object[], options?: { endpoint?: string }): ValidationReport;
+
+/** JSONL text of request objects, one per line, ending with a newline. */
+export declare function toJsonl(requests: object[]): string;
 
 /** Whether a status (any provider spelling) or a batch's status is terminal: completed, failed, expired, cancelled. */
 export declare function isTerminal(statusOrBatch: BatchStatus | Batch | null | undefined): boolean;

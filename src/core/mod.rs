@@ -8,6 +8,7 @@
 
 mod batch;
 mod error;
+mod file;
 mod page;
 pub mod poll;
 mod request;
@@ -21,6 +22,7 @@ mod validate;
 
 pub use batch::{normalize_batch, Dialect, TIMESTAMPS};
 pub use error::{Error, ErrorKind, Result};
+pub use file::normalize_file;
 pub use page::{normalize_page, Pager};
 pub use request::{check_id, encode, Config, ListQuery, Method, Options, Request, DEFAULT_BASE_URL};
 pub use response::{api_error, read_json, Head};

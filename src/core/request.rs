@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::batch::Dialect;
 use super::error::{Error, Result};
@@ -84,6 +85,8 @@ pub struct Request {
     pub url: String,
     /// Header names and values (the `Authorization` value holds the key: never log a Request).
     pub headers: Vec<(String, String)>,
+    /// A JSON body (`create`); multipart bodies are built by the edge.
+    pub json: Option<String>,
 }
 
 fn header_names(headers: &[(String, String)]) -> Vec<&str> {
@@ -109,6 +112,7 @@ impl fmt::Debug for Request {
             .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &header_names(&self.headers))
+            .field("json", &self.json)
             .finish()
     }
 }
@@ -194,8 +198,81 @@ impl Config {
         Ok(self.request(Method::Get, &path))
     }
 
+    /// `POST /batches` with the checked parameters. Fields we don't know are sent as given, so a
+    /// provider's extra options still reach it.
+    pub fn create(&self, params: Value) -> Result<Request> {
+        let Value::Object(mut body) = params else {
+            return Err(Error::invalid_argument("create parameters must be an object"));
+        };
+        match body.get("input_file_id") {
+            Some(Value::String(id)) => {
+                check_id("`input_file_id`", id)?;
+            }
+            _ => return Err(Error::invalid_argument("`input_file_id` must be a file id string")),
+        }
+        match body.get("endpoint") {
+            Some(Value::String(e)) if e.starts_with('/') && !e.contains(char::is_whitespace) => {}
+            _ => return Err(Error::invalid_argument("`endpoint` must be a path such as \"/v1/chat/completions\"")),
+        }
+        match body.get("completion_window") {
+            None | Some(Value::Null) => {
+                body.insert("completion_window".into(), Value::from("24h"));
+            }
+            Some(Value::String(w)) if !w.trim().is_empty() => {}
+            _ => return Err(Error::invalid_argument("`completion_window` must be a string such as \"24h\"")),
+        }
+        match body.get("metadata") {
+            None => {}
+            Some(Value::Null) => {
+                body.remove("metadata");
+            }
+            Some(Value::Object(m)) if m.values().all(Value::is_string) => {}
+            Some(_) => return Err(Error::invalid_argument("`metadata` must be an object whose values are strings")),
+        }
+        match body.get("output_expires_after") {
+            None | Some(Value::Object(_)) => {}
+            Some(Value::Null) => {
+                body.remove("output_expires_after");
+            }
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "`output_expires_after` must be an object such as { anchor: \"created_at\", seconds: 86400 }",
+                ))
+            }
+        }
+        let mut request = self.request(Method::Post, "/batches");
+        request.headers.push(("content-type".into(), "application/json".into()));
+        request.json = Some(Value::Object(body).to_string());
+        Ok(request)
+    }
+
+    /// `POST /batches/{id}/cancel`.
+    pub fn cancel(&self, id: &str) -> Result<Request> {
+        let id = check_id("batch id", id)?;
+        Ok(self.request(Method::Post, &format!("/batches/{}/cancel", encode(id))))
+    }
+
+    /// `POST /files` (the edge attaches the multipart body); checks `filename` and `purpose`.
+    pub fn upload(&self, filename: &str, purpose: &str) -> Result<Request> {
+        if filename.trim().is_empty() || filename.contains(['\r', '\n', '"', '\0']) {
+            return Err(Error::invalid_argument("`filename` must be a non-empty name without quotes or line breaks"));
+        }
+        if purpose.trim().is_empty() {
+            return Err(Error::invalid_argument("`purpose` must be a non-empty string such as \"batch\""));
+        }
+        Ok(self.request(Method::Post, "/files"))
+    }
+
+    /// `GET /files/{id}/content`.
+    pub fn file_content(&self, file_id: &str) -> Result<Request> {
+        let id = check_id("file id", file_id)?;
+        let mut request = self.request(Method::Get, &format!("/files/{}/content", encode(id)));
+        request.headers.retain(|(name, _)| name != "accept");
+        Ok(request)
+    }
+
     fn request(&self, method: Method, path: &str) -> Request {
-        Request { method, url: format!("{}{path}", self.base_url), headers: self.headers.clone() }
+        Request { method, url: format!("{}{path}", self.base_url), headers: self.headers.clone(), json: None }
     }
 }
 
@@ -343,6 +420,45 @@ mod tests {
         assert_eq!(r.url, "http://127.0.0.1:9/ppinfra/openai/v1/batches/b");
         assert!(r.headers.contains(&("x-team".into(), "a".into())));
         assert!(!r.headers.iter().any(|(n, _)| n == "accept"));
+    }
+
+    #[test]
+    fn create_checks_and_fills_in() {
+        let c = config();
+        let ok = serde_json::json!({"input_file_id": "file_1", "endpoint": "/v1/chat/completions",
+                                    "metadata": {"job": "nightly"}, "remark": "provider extra"});
+        let r = c.create(ok).unwrap();
+        assert_eq!((r.method, r.url.as_str()), (Method::Post, "https://api.openai.com/v1/batches"));
+        let body: Value = serde_json::from_str(r.json.as_deref().unwrap()).unwrap();
+        assert_eq!(body["completion_window"], "24h");
+        assert_eq!(body["remark"], "provider extra");
+        assert!(r.headers.contains(&("content-type".into(), "application/json".into())));
+        let bad = [
+            serde_json::json!(null),
+            serde_json::json!({"endpoint": "/v1/chat/completions"}),
+            serde_json::json!({"input_file_id": "", "endpoint": "/v1/chat/completions"}),
+            serde_json::json!({"input_file_id": "f", "endpoint": "v1/chat"}),
+            serde_json::json!({"input_file_id": "f", "endpoint": "/v1/x", "completion_window": 24}),
+            serde_json::json!({"input_file_id": "f", "endpoint": "/v1/x", "metadata": {"n": 1}}),
+            serde_json::json!({"input_file_id": "f", "endpoint": "/v1/x", "output_expires_after": 5}),
+        ];
+        for params in bad {
+            assert_eq!(c.create(params.clone()).unwrap_err().kind, ErrorKind::InvalidArgument, "{params}");
+        }
+    }
+
+    #[test]
+    fn cancel_upload_and_content_paths() {
+        let c = config();
+        let r = c.cancel("batch/1").unwrap();
+        assert_eq!((r.method, r.url.as_str()), (Method::Post, "https://api.openai.com/v1/batches/batch%2F1/cancel"));
+        assert!(c.cancel("").is_err());
+        assert_eq!(c.upload("input.jsonl", "batch").unwrap().url, "https://api.openai.com/v1/files");
+        assert!(c.upload("", "batch").is_err());
+        assert!(c.upload("a\"b", "batch").is_err());
+        assert!(c.upload("in.jsonl", " ").is_err());
+        assert_eq!(c.file_content("file-x").unwrap().url, "https://api.openai.com/v1/files/file-x/content");
+        assert!(c.file_content("..").is_err());
     }
 
     #[test]

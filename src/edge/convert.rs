@@ -9,6 +9,9 @@ use web_sys::AbortSignal;
 use crate::core::{ApiKey, Error, ListQuery, Options, Result};
 
 fn get(object: &JsValue, key: &str) -> JsValue {
+    if !object.is_object() {
+        return JsValue::UNDEFINED;
+    }
     Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -150,4 +153,74 @@ pub fn error_to_js(error: &Error, key: Option<&ApiKey>) -> JsValue {
     set("code", opt(&error.code));
     set("requestId", opt(&error.request_id));
     js.into()
+}
+
+/// Any JSON-compatible JS value as a `serde_json::Value` (through `JSON.stringify`, so it follows
+/// the rules JS developers know: `undefined` fields vanish, `Date`s become strings).
+pub fn json_arg(what: &str, value: &JsValue) -> Result<Value> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::invalid_argument(format!("{what} must be JSON-serialisable")))?;
+    serde_json::from_str(&text).map_err(|e| Error::invalid_argument(format!("{what}: {e}")))
+}
+
+/// `uploadFile`'s `{ filename = "input.jsonl", purpose = "batch" }`.
+pub fn upload_options(options: &JsValue) -> Result<(String, String)> {
+    if is_absent(options) {
+        return Ok(("input.jsonl".into(), "batch".into()));
+    }
+    let filename = optional_string(options, "filename")?.unwrap_or_else(|| "input.jsonl".into());
+    let purpose = optional_string(options, "purpose")?.unwrap_or_else(|| "batch".into());
+    Ok((filename, purpose))
+}
+
+/// A multipart body with `purpose` and `file` (a string, bytes or a `Blob`).
+pub fn form_data(content: &JsValue, filename: &str, purpose: &str) -> Result<JsValue> {
+    let fail = |_| Error::invalid_argument("this runtime has no FormData/Blob to upload with");
+    let blob = if content.is_instance_of::<web_sys::Blob>() {
+        content.clone().unchecked_into::<web_sys::Blob>()
+    } else {
+        let bytes = content.is_instance_of::<js_sys::Uint8Array>() || content.is_instance_of::<js_sys::ArrayBuffer>();
+        if !content.is_string() && !bytes {
+            return Err(Error::invalid_argument(format!(
+                "file content must be a string, Uint8Array, ArrayBuffer or Blob, got {}",
+                type_name(content)
+            )));
+        }
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/jsonl");
+        web_sys::Blob::new_with_blob_sequence_and_options(&js_sys::Array::of1(content), &options).map_err(fail)?
+    };
+    let form = web_sys::FormData::new().map_err(fail)?;
+    form.append_with_str("purpose", purpose).map_err(fail)?;
+    form.append_with_blob_and_filename("file", &blob, filename).map_err(fail)?;
+    Ok(form.into())
+}
+
+/// `waitFor`'s `{ pollInterval = 30000, timeout, signal, onProgress }`.
+pub fn wait_options(options: &JsValue) -> Result<crate::api::WaitOptions> {
+    let poll_interval_ms = match optional_number(options, "pollInterval")? {
+        None => 30_000,
+        Some(ms) if ms.is_finite() && (1.0..=f64::from(i32::MAX)).contains(&ms) => ms.round() as u32,
+        Some(_) => {
+            return Err(Error::invalid_argument("`pollInterval` must be a number of milliseconds of at least 1"))
+        }
+    };
+    let timeout_ms = match optional_number(options, "timeout")? {
+        None => None,
+        Some(ms) if ms.is_finite() && ms > 0.0 => Some(ms),
+        Some(_) => return Err(Error::invalid_argument("`timeout` must be a positive number of milliseconds")),
+    };
+    let on_progress = get(options, "onProgress");
+    let on_progress = if is_absent(&on_progress) {
+        None
+    } else {
+        Some(
+            on_progress
+                .dyn_into::<Function>()
+                .map_err(|_| Error::invalid_argument("`onProgress` must be a function"))?,
+        )
+    };
+    Ok(crate::api::WaitOptions { poll_interval_ms, timeout_ms, signal: signal(options)?, on_progress })
 }

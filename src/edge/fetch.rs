@@ -1,16 +1,12 @@
-//! One HTTP attempt through the global `fetch` (or the caller's), bounded by a timeout and the
-//! caller's `AbortSignal`.
+//! HTTP through the global `fetch` (or the caller's), one attempt at a time, bounded by a timeout
+//! and the caller's `AbortSignal`; and reading response bodies as byte streams.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::timer::{rejects_on_abort, Listener, Timeout};
+use super::timer::{bounded, method};
 use crate::core::{Head, Request};
 
 #[wasm_bindgen]
@@ -21,6 +17,7 @@ extern "C" {
 }
 
 /// Who performs the HTTP request.
+#[derive(Debug)]
 pub enum Transport {
     /// `globalThis.fetch`, looked up at call time (tests and polyfills may replace it).
     Global,
@@ -28,17 +25,8 @@ pub enum Transport {
     Custom(Function),
 }
 
-/// A received answer.
-pub struct Reply {
-    /// Status and request id.
-    pub head: Head,
-    /// `retry-after-ms`, `retry-after`, `x-should-retry`.
-    pub hints: [Option<String>; 3],
-    /// The whole body, as bytes (no UTF-16 round trip).
-    pub body: Vec<u8>,
-}
-
 /// Why an attempt got no answer.
+#[derive(Debug)]
 pub enum NoReply {
     /// Refused, reset, DNS, CORS, or a `fetch` that threw; the text says what JS said.
     Connection(String),
@@ -48,65 +36,92 @@ pub enum NoReply {
     Aborted,
 }
 
-/// Sends `request` once. The timer, the listener on the caller's signal and the abort race are
-/// all dropped (and so undone) when this returns, whichever way it returns.
-pub async fn attempt(
+/// An answer whose headers have arrived; the body is still unread.
+pub struct Answer {
+    /// Status and request id.
+    pub head: Head,
+    /// The `Response` itself.
+    pub response: JsValue,
+    controller: AbortController,
+}
+
+impl Answer {
+    /// A response header.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let headers = Reflect::get(&self.response, &"headers".into()).ok()?;
+        method(&headers, "get")?.call1(&headers, &name.into()).ok()?.as_string()
+    }
+
+    /// Reads the whole body as bytes (no UTF-16 round trip), bounded like the request was.
+    pub async fn bytes(&self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Vec<u8>, NoReply> {
+        let read = method(&self.response, "arrayBuffer")
+            .ok_or_else(|| NoReply::Connection("the response has no body reader".into()))?
+            .call0(&self.response)
+            .map_err(|e| NoReply::Connection(describe(&e)))?;
+        match bounded(Promise::resolve(&read), Some(timeout_ms), signal).await {
+            Ok(buffer) => Ok(Uint8Array::new(&buffer).to_vec()),
+            Err(e) => {
+                self.controller.abort();
+                Err(e)
+            }
+        }
+    }
+
+    /// Lets the caller's signal abort the body stream after we hand the Response over. Only JS
+    /// functions are involved, so the listener costs nothing once both objects are garbage.
+    pub fn link_signal(&self, signal: Option<&AbortSignal>) {
+        if let (Some(signal), Some(abort)) = (signal, method(&self.controller, "abort")) {
+            let options = Object::new();
+            let _ = Reflect::set(&options, &"once".into(), &JsValue::TRUE);
+            let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
+                "abort",
+                abort.bind0(&self.controller).unchecked_ref(),
+                options.unchecked_ref(),
+            );
+        }
+    }
+}
+
+/// Sends `request` once and waits for its headers. `body` is the request body (a JSON string or
+/// a `FormData`), or `undefined`.
+pub async fn send(
     transport: &Transport,
     request: &Request,
+    body: &JsValue,
     timeout_ms: u32,
     signal: Option<&AbortSignal>,
-) -> Result<Reply, NoReply> {
+) -> Result<Answer, NoReply> {
     if signal.is_some_and(AbortSignal::aborted) {
         return Err(NoReply::Aborted);
     }
     let controller = AbortController::new().map_err(|e| NoReply::Connection(describe(&e)))?;
-    let timed_out = Rc::new(Cell::new(false));
-    let _timer = {
-        let (controller, timed_out) = (controller.clone(), timed_out.clone());
-        Timeout::new(timeout_ms, move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
-    let _link = signal.map(|s| {
-        let controller = controller.clone();
-        Listener::new(s, "abort", move || controller.abort())
-    });
-    let (aborted, _abort_listener) = rejects_on_abort(&controller.signal());
-    let classify = |e: JsValue| {
-        if signal.is_some_and(AbortSignal::aborted) {
-            NoReply::Aborted
-        } else if timed_out.get() {
-            NoReply::Timeout
-        } else {
-            NoReply::Connection(describe(&e))
-        }
-    };
-    let race = |work: Promise| JsFuture::from(Promise::race(&Array::of2(&work, &aborted)));
-
-    let init = request_init(request, &controller.signal());
+    let init = request_init(request, body, &controller.signal());
     let started = match transport {
         Transport::Global => global_fetch(&request.url, &init),
         Transport::Custom(f) => {
             f.call2(&js_sys::global(), &JsValue::from_str(&request.url), &init).map(|v| Promise::resolve(&v))
         }
     };
-    let response = race(started.map_err(&classify)?).await.map_err(&classify)?;
+    let started = started.map_err(|e| NoReply::Connection(describe(&e)))?;
+    let response = match bounded(started, Some(timeout_ms), signal).await {
+        Ok(response) => response,
+        Err(e) => {
+            // Stop the request itself, not just our wait for it.
+            controller.abort();
+            return Err(e);
+        }
+    };
     let status = Reflect::get(&response, &"status".into()).ok().and_then(|s| s.as_f64());
     let status = match status {
         Some(s) if (100.0..=599.0).contains(&s) => s as u16,
         _ => return Err(NoReply::Connection("`fetch` resolved with something that is not a Response".into())),
     };
-    let headers = Reflect::get(&response, &"headers".into()).unwrap_or(JsValue::UNDEFINED);
-    let header = |name: &str| header(&headers, name);
-    let head = Head { status, request_id: header("x-request-id") };
-    let hints = [header("retry-after-ms"), header("retry-after"), header("x-should-retry")];
-    let buffer = call_method(&response, "arrayBuffer").map_err(&classify)?;
-    let buffer = race(Promise::resolve(&buffer)).await.map_err(&classify)?;
-    Ok(Reply { head, hints, body: Uint8Array::new(&buffer).to_vec() })
+    let mut answer = Answer { head: Head { status, request_id: None }, response, controller };
+    answer.head.request_id = answer.header("x-request-id");
+    Ok(answer)
 }
 
-fn request_init(request: &Request, signal: &AbortSignal) -> Object {
+fn request_init(request: &Request, body: &JsValue, signal: &AbortSignal) -> Object {
     let headers = Object::new();
     for (name, value) in &request.headers {
         let _ = Reflect::set(&headers, &name.into(), &value.into());
@@ -115,20 +130,78 @@ fn request_init(request: &Request, signal: &AbortSignal) -> Object {
     let _ = Reflect::set(&init, &"method".into(), &request.method.as_str().into());
     let _ = Reflect::set(&init, &"headers".into(), &headers);
     let _ = Reflect::set(&init, &"signal".into(), signal);
+    if !body.is_undefined() {
+        let _ = Reflect::set(&init, &"body".into(), body);
+    }
     init
 }
 
-/// `headers.get(name)`, tolerating a Response-like object without a real `Headers`.
-fn header(headers: &JsValue, name: &str) -> Option<String> {
-    let get = Reflect::get(headers, &"get".into()).ok()?.dyn_into::<Function>().ok()?;
-    get.call1(headers, &name.into()).ok()?.as_string()
+/// Reads a response body chunk by chunk.
+pub struct BodyReader {
+    reader: Option<JsValue>,
 }
 
-fn call_method(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
-    let method = Reflect::get(target, &name.into())?;
-    match method.dyn_ref::<Function>() {
-        Some(f) => f.call0(target),
-        None => Err(JsValue::from_str("the response has no body reader")),
+impl BodyReader {
+    /// A reader over `answer`'s body; an answer without a body reads as empty.
+    pub fn new(answer: &Answer) -> Result<Self, NoReply> {
+        let body = Reflect::get(&answer.response, &"body".into()).unwrap_or(JsValue::NULL);
+        if body.is_null() || body.is_undefined() {
+            return Ok(BodyReader { reader: None });
+        }
+        let reader = method(&body, "getReader")
+            .ok_or_else(|| NoReply::Connection("the response body is not a ReadableStream".into()))?
+            .call0(&body)
+            .map_err(|e| NoReply::Connection(describe(&e)))?;
+        Ok(BodyReader { reader: Some(reader) })
+    }
+
+    /// The next chunk, `None` at the end. A read that stalls for `timeout_ms` is a timeout.
+    pub async fn next(&mut self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Option<Vec<u8>>, NoReply> {
+        let Some(reader) = &self.reader else { return Ok(None) };
+        let read = method(reader, "read")
+            .ok_or_else(|| NoReply::Connection("the body reader has no read()".into()))?
+            .call0(reader)
+            .map_err(|e| NoReply::Connection(describe(&e)))?;
+        let step = match bounded(Promise::resolve(&read), Some(timeout_ms), signal).await {
+            Ok(step) => step,
+            Err(e) => {
+                self.cancel();
+                return Err(e);
+            }
+        };
+        if Reflect::get(&step, &"done".into()).ok().is_some_and(|d| d.is_truthy()) {
+            self.reader = None;
+            return Ok(None);
+        }
+        let value = Reflect::get(&step, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        match value.dyn_into::<Uint8Array>() {
+            Ok(bytes) => Ok(Some(bytes.to_vec())),
+            Err(_) => {
+                self.cancel();
+                Err(NoReply::Connection("the response body produced a chunk that is not bytes".into()))
+            }
+        }
+    }
+
+    /// Stops the stream and releases the connection.
+    pub fn cancel(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            if let Some(cancel) = method(&reader, "cancel") {
+                // cancel() returns a promise that may reject; it has nothing left to tell us, but
+                // an unawaited rejection would surface as an unhandled one.
+                if let Ok(done) = cancel.call0(&reader) {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&done)).await;
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Drop for BodyReader {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }
 
@@ -142,9 +215,7 @@ pub fn describe(value: &JsValue) -> String {
     };
     if let Ok(cause) = Reflect::get(value, &"cause".into()) {
         if cause.is_object() {
-            let code = text(&cause, "code");
-            let message = text(&cause, "message");
-            if let Some(detail) = code.or(message) {
+            if let Some(detail) = text(&cause, "code").or_else(|| text(&cause, "message")) {
                 out.push_str(" (");
                 out.push_str(&detail);
                 out.push(')');

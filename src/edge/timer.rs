@@ -1,11 +1,14 @@
-//! Timers and event listeners that clean up after themselves: each is undone when dropped, so a
-//! finished or cancelled request leaves no pending timer and no `Closure` behind.
+//! Timers and listeners holding only JS functions (`resolve`, `reject`, a bound `abort`): no Rust
+//! `Closure` is ever handed to JS, so nothing can leak on the wasm side, and each timer and listener
+//! is undone when its guard drops.
 
-use js_sys::{Function, Promise};
+use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, EventTarget};
+
+use crate::edge::fetch::{describe, NoReply};
 
 #[wasm_bindgen]
 extern "C" {
@@ -16,19 +19,15 @@ extern "C" {
     fn clear_timeout(id: &JsValue);
 }
 
-/// Calls a function once after a delay, unless dropped first.
+/// Calls a JS function once after a delay, unless dropped first.
 pub struct Timeout {
     id: JsValue,
-    _callback: Closure<dyn FnMut()>,
 }
 
 impl Timeout {
     /// Starts the timer.
-    pub fn new(ms: u32, callback: impl FnMut() + 'static) -> Self {
-        let callback = Closure::<dyn FnMut()>::new(callback);
-        let ms = i32::try_from(ms).unwrap_or(i32::MAX);
-        let id = set_timeout(callback.as_ref().unchecked_ref(), ms);
-        Timeout { id, _callback: callback }
+    pub fn new(ms: u32, handler: &Function) -> Self {
+        Timeout { id: set_timeout(handler, i32::try_from(ms).unwrap_or(i32::MAX)) }
     }
 }
 
@@ -42,55 +41,67 @@ impl Drop for Timeout {
 pub struct Listener {
     target: EventTarget,
     event: &'static str,
-    callback: Closure<dyn FnMut()>,
+    handler: Function,
 }
 
 impl Listener {
-    /// Adds `callback` for `event` on `target`.
-    pub fn new(target: &EventTarget, event: &'static str, callback: impl FnMut() + 'static) -> Self {
-        let callback = Closure::<dyn FnMut()>::new(callback);
-        // Fails only on a non-EventTarget, which the caller has ruled out; nothing to clean then.
-        let _ = target.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
-        Listener { target: target.clone(), event, callback }
+    /// Adds `handler` for `event` on `target`.
+    pub fn new(target: &EventTarget, event: &'static str, handler: Function) -> Self {
+        // Fails only for a non-EventTarget, which callers have ruled out; nothing to undo then.
+        let _ = target.add_event_listener_with_callback(event, &handler);
+        Listener { target: target.clone(), event, handler }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.event, self.callback.as_ref().unchecked_ref());
+        let _ = self.target.remove_event_listener_with_callback(self.event, &self.handler);
     }
 }
 
-/// A promise that rejects when `signal` aborts, and the listener that makes it so.
-/// Racing work against it lets an abort interrupt even a `fetch` that ignores its signal.
-pub fn rejects_on_abort(signal: &AbortSignal) -> (Promise, Option<Listener>) {
-    let mut listener = None;
-    let promise = Promise::new(&mut |_resolve, reject: Function| {
-        listener = Some(Listener::new(signal, "abort", move || {
-            let _ = reject.call0(&JsValue::UNDEFINED);
-        }));
-    });
-    (promise, listener)
-}
-
-/// Waits `ms` milliseconds; `Err(())` as soon as `signal` aborts.
-pub async fn sleep(ms: u32, signal: Option<&AbortSignal>) -> Result<(), ()> {
+/// Waits for `work`, but no longer than `timeout_ms` (if any) and not past an abort of `signal`.
+/// The timer and listener are gone when this returns; stopping the work itself (aborting a fetch,
+/// cancelling a reader) is the caller's job.
+pub async fn bounded(work: Promise, timeout_ms: Option<u32>, signal: Option<&AbortSignal>) -> Result<JsValue, NoReply> {
     if signal.is_some_and(AbortSignal::aborted) {
-        return Err(());
+        return Err(NoReply::Aborted);
     }
-    let mut timer = None;
-    let mut listener = None;
-    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
-        timer = Some(Timeout::new(ms, move || {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }));
+    let marker: JsValue = Object::new().into();
+    let mut guards = (None, None);
+    let stop = Promise::new(&mut |_resolve, reject: Function| {
+        if let Some(ms) = timeout_ms {
+            let on_timeout: Function = reject.bind1(&JsValue::NULL, &marker).unchecked_into();
+            guards.0 = Some(Timeout::new(ms, &on_timeout));
+        }
         if let Some(signal) = signal {
-            listener = Some(Listener::new(signal, "abort", move || {
-                let _ = reject.call0(&JsValue::UNDEFINED);
-            }));
+            guards.1 = Some(Listener::new(signal, "abort", reject.clone()));
         }
     });
-    let result = JsFuture::from(promise).await.map(|_| ()).map_err(|_| ());
-    drop((timer, listener));
+    let result = JsFuture::from(Promise::race(&js_sys::Array::of2(&work, &stop))).await;
+    drop(guards);
+    result.map_err(|e| {
+        if signal.is_some_and(AbortSignal::aborted) {
+            NoReply::Aborted
+        } else if e == marker {
+            NoReply::Timeout
+        } else {
+            NoReply::Connection(describe(&e))
+        }
+    })
+}
+
+/// Waits `ms` milliseconds; `Err(Aborted)` as soon as `signal` aborts.
+pub async fn sleep(ms: u32, signal: Option<&AbortSignal>) -> Result<(), NoReply> {
+    let mut timer = None;
+    let elapsed = Promise::new(&mut |resolve: Function, _reject| {
+        timer = Some(Timeout::new(ms, &resolve));
+    });
+    let result = bounded(elapsed, None, signal).await.map(drop);
+    drop(timer);
     result
+}
+
+/// `target[name]` as a function, if it is one.
+pub fn method(target: &JsValue, name: &str) -> Option<Function> {
+    js_sys::Reflect::get(target, &name.into()).ok()?.dyn_into::<Function>().ok()
 }

@@ -1,0 +1,380 @@
+//! The `#[wasm_bindgen]` surface: each method checks its arguments, asks the core for a request,
+//! sends it through the edge, and normalises the answer. The JS shell wraps these classes.
+
+mod functions;
+mod streams;
+
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+use crate::core::retry::{self, Failure, Hints, Safety};
+use crate::core::{
+    self, api_error, normalize_batch, normalize_file, normalize_page, poll, read_json, Config, Error, ErrorKind,
+    Request,
+};
+use crate::edge::convert;
+use crate::edge::fetch::{self, Answer, NoReply, Transport};
+use crate::edge::timer;
+
+pub use streams::{WasmPager, WasmResults};
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    config: Config,
+    transport: Transport,
+}
+
+/// The client behind the shell's `BatchClient`.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmClient {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl WasmClient {
+    /// Checks the options; throws an `invalid_argument` error for anything wrong.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
+        let build = || -> core::Result<Inner> {
+            let (options, fetch) = convert::options(&options)?;
+            let config = Config::new(options)?;
+            let transport = fetch.map_or(Transport::Global, Transport::Custom);
+            Ok(Inner { config, transport })
+        };
+        build().map(|inner| WasmClient { inner: Rc::new(inner) }).map_err(|e| convert::error_to_js(&e, None))
+    }
+
+    /// `GET /batches/{id}` -> a normalised Batch.
+    pub fn retrieve(&self, id: JsValue, options: JsValue) -> Promise {
+        self.run(move |inner| async move {
+            let signal = convert::signal(&options)?;
+            inner.retrieve(&convert::id("batch id", &id)?, signal.as_ref(), None).await.map(|(batch, _)| batch)
+        })
+    }
+
+    /// `GET /batches` -> a normalised page.
+    pub fn list(&self, params: JsValue, options: JsValue) -> Promise {
+        self.run(move |inner| async move {
+            let request = inner.config.list(&convert::list_query(params)?)?;
+            let signal = convert::signal(&options)?;
+            inner.list(request, signal.as_ref()).await
+        })
+    }
+
+    /// `POST /batches` -> the new Batch. Never repeated unless the answer proves nothing was created.
+    pub fn create(&self, params: JsValue, options: JsValue) -> Promise {
+        self.run(move |inner| async move {
+            let request = inner.config.create(convert::json_arg("create parameters", &params)?)?;
+            let signal = convert::signal(&options)?;
+            let body = JsValue::from_str(request.json.as_deref().unwrap_or("{}"));
+            let (answer, bytes) = inner.exchange(&request, &body, Safety::Creates, signal.as_ref(), true, None).await?;
+            normalize_batch(read_json(&answer.head, &bytes)?, inner.config.dialect)
+        })
+    }
+
+    /// `POST /batches/{id}/cancel` -> the Batch, now `cancelling` (or already terminal).
+    pub fn cancel(&self, id: JsValue, options: JsValue) -> Promise {
+        self.run(move |inner| async move {
+            let request = inner.config.cancel(&convert::id("batch id", &id)?)?;
+            let signal = convert::signal(&options)?;
+            let (answer, bytes) =
+                inner.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal.as_ref(), true, None).await?;
+            normalize_batch(read_json(&answer.head, &bytes)?, inner.config.dialect)
+        })
+    }
+
+    /// Multipart `POST /files` -> the FileObject.
+    #[wasm_bindgen(js_name = uploadFile)]
+    pub fn upload_file(&self, content: JsValue, options: JsValue) -> Promise {
+        self.run(move |inner| async move {
+            let (filename, purpose) = convert::upload_options(&options)?;
+            let request = inner.config.upload(&filename, &purpose)?;
+            let form = convert::form_data(&content, &filename, &purpose)?;
+            let signal = convert::signal(&options)?;
+            let (answer, bytes) = inner.exchange(&request, &form, Safety::Creates, signal.as_ref(), true, None).await?;
+            normalize_file(read_json(&answer.head, &bytes)?)
+        })
+    }
+
+    /// `GET /files/{id}/content` -> the raw `Response`, its body unread.
+    #[wasm_bindgen(js_name = fileContent)]
+    pub fn file_content(&self, file_id: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let result = async {
+                let signal = convert::signal(&options)?;
+                let answer = inner.open_file(&convert::id("file id", &file_id)?, signal.as_ref()).await?;
+                answer.link_signal(signal.as_ref());
+                Ok(answer.response)
+            };
+            result.await.map_err(|e: Error| convert::error_to_js(&e, Some(inner.config.api_key())))
+        })
+    }
+
+    /// Polls `GET /batches/{id}` until the batch is terminal.
+    #[wasm_bindgen(js_name = waitFor)]
+    pub fn wait_for(&self, id: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let result = async {
+                let id = convert::id("batch id", &id)?;
+                inner.config.retrieve(&id)?;
+                let wait = convert::wait_options(&options)?;
+                inner.wait_for(&id, wait).await
+            };
+            match result.await {
+                Ok(batch) => Ok(convert::to_js(&batch)),
+                Err(Stop::Error(error)) => Err(convert::error_to_js(&error, Some(inner.config.api_key()))),
+                Err(Stop::Thrown(value)) => Err(value),
+            }
+        })
+    }
+
+    /// The pages of `list`, for `listAll`.
+    pub fn pager(&self, params: JsValue, options: JsValue) -> Result<WasmPager, JsValue> {
+        let start = || Ok((convert::list_query(params)?, convert::signal(&options)?));
+        start().map(|(query, signal)| WasmPager::new(self.inner.clone(), query, signal)).map_err(|e| self.error(&e))
+    }
+
+    /// The results of a batch's output and error files, for `results`.
+    pub fn results(&self, batch: JsValue, options: JsValue) -> Result<WasmResults, JsValue> {
+        let start = || Ok((streams::Target::from_js(&batch)?, convert::signal(&options)?));
+        start().map(|(target, signal)| WasmResults::new(self.inner.clone(), target, signal)).map_err(|e| self.error(&e))
+    }
+}
+
+impl WasmClient {
+    /// Runs `work` as a Promise: a plain JS value on success, a scrubbed error on failure.
+    fn run<F, Fut>(&self, work: F) -> Promise
+    where
+        F: FnOnce(Rc<Inner>) -> Fut,
+        Fut: std::future::Future<Output = core::Result<Value>> + 'static,
+    {
+        let inner = self.inner.clone();
+        let future = work(inner.clone());
+        future_to_promise(async move {
+            match future.await {
+                Ok(value) => Ok(convert::to_js(&value)),
+                Err(error) => Err(convert::error_to_js(&error, Some(inner.config.api_key()))),
+            }
+        })
+    }
+
+    fn error(&self, error: &Error) -> JsValue {
+        convert::error_to_js(error, Some(self.inner.config.api_key()))
+    }
+}
+
+/// What `waitFor` was asked to do.
+pub(crate) struct WaitOptions {
+    pub poll_interval_ms: u32,
+    pub timeout_ms: Option<f64>,
+    pub signal: Option<AbortSignal>,
+    pub on_progress: Option<Function>,
+}
+
+impl Inner {
+    pub(crate) fn api_key(&self) -> &core::ApiKey {
+        self.config.api_key()
+    }
+
+    /// A batch, and the server's `openai-poll-after-ms` if it sent one.
+    async fn retrieve(
+        &self,
+        id: &str,
+        signal: Option<&AbortSignal>,
+        timeout_ms: Option<u32>,
+    ) -> core::Result<(Value, Option<String>)> {
+        let request = self.config.retrieve(id)?;
+        let (answer, bytes) =
+            self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, true, timeout_ms).await?;
+        let batch = normalize_batch(read_json(&answer.head, &bytes)?, self.config.dialect)?;
+        Ok((batch, answer.header("openai-poll-after-ms")))
+    }
+
+    pub(crate) async fn list(&self, request: Request, signal: Option<&AbortSignal>) -> core::Result<Value> {
+        let (answer, bytes) =
+            self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, true, None).await?;
+        normalize_page(read_json(&answer.head, &bytes)?, self.config.dialect)
+    }
+
+    /// A file's content response, headers received, body unread.
+    pub(crate) async fn open_file(&self, file_id: &str, signal: Option<&AbortSignal>) -> core::Result<Answer> {
+        let request = self.config.file_content(file_id)?;
+        let (answer, _) = self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, false, None).await?;
+        Ok(answer)
+    }
+
+    pub(crate) async fn batch_of(&self, id: &str, signal: Option<&AbortSignal>) -> core::Result<Value> {
+        self.retrieve(id, signal, None).await.map(|(batch, _)| batch)
+    }
+
+    /// One request with the retries `safety` allows. A 2xx answer comes back with its body read
+    /// when `read_body` (a body that breaks off counts as a failed attempt), else unread.
+    async fn exchange(
+        &self,
+        request: &Request,
+        body: &JsValue,
+        safety: Safety,
+        signal: Option<&AbortSignal>,
+        read_body: bool,
+        timeout_ms: Option<u32>,
+    ) -> core::Result<(Answer, Vec<u8>)> {
+        let timeout = timeout_ms.unwrap_or(self.config.timeout_ms).min(self.config.timeout_ms);
+        let mut retries = 0;
+        loop {
+            let (failure, error, hints) = match fetch::send(&self.transport, request, body, timeout, signal).await {
+                Err(no_reply) => {
+                    let (failure, error) = self.no_reply(no_reply, timeout)?;
+                    (failure, error, [None, None, None])
+                }
+                Ok(answer) => {
+                    let ok = (200..300).contains(&answer.head.status);
+                    if ok && !read_body {
+                        return Ok((answer, Vec::new()));
+                    }
+                    let read = answer.bytes(timeout, signal).await;
+                    let hints = [
+                        answer.header("retry-after-ms"),
+                        answer.header("retry-after"),
+                        answer.header("x-should-retry"),
+                    ];
+                    match (ok, read) {
+                        (true, Ok(bytes)) => return Ok((answer, bytes)),
+                        (_, Err(NoReply::Aborted)) => return Err(aborted()),
+                        (false, read) => {
+                            let bytes = read.unwrap_or_default();
+                            (Failure::Status(answer.head.status), api_error(&answer.head, &bytes), hints)
+                        }
+                        // The headers came but the body broke off: the server may have acted.
+                        (true, Err(no_reply)) => {
+                            let (failure, error) = self.no_reply(no_reply, timeout)?;
+                            (
+                                failure,
+                                error.with_status(answer.head.status).with_request_id(answer.head.request_id.clone()),
+                                hints,
+                            )
+                        }
+                    }
+                }
+            };
+            let [retry_after_ms, retry_after, should_retry] = &hints;
+            let hints = Hints {
+                retry_after_ms: retry_after_ms.as_deref(),
+                retry_after: retry_after.as_deref(),
+                should_retry: should_retry.as_deref(),
+            };
+            let (now, random) = (js_sys::Date::now(), js_sys::Math::random());
+            match retry::next_delay(self.config.max_retries, retries, safety, failure, hints, now, random) {
+                None => return Err(gave_up(error, retries)),
+                Some(ms) => timer::sleep(ms, signal).await.map_err(|_| aborted())?,
+            }
+            retries += 1;
+        }
+    }
+
+    /// A failed attempt as a retry input and the error to report if we stop; aborts end at once.
+    fn no_reply(&self, no_reply: NoReply, timeout_ms: u32) -> core::Result<(Failure, Error)> {
+        match no_reply {
+            NoReply::Aborted => Err(aborted()),
+            NoReply::Timeout => Ok((Failure::Timeout, timed_out(timeout_ms))),
+            NoReply::Connection(detail) => Ok((Failure::Connection, Error::new(
+                ErrorKind::Connection,
+                format!("could not reach the provider ({detail}): it is down or unreachable, or the browser blocked the request (CORS)"),
+            ))),
+        }
+    }
+
+    async fn wait_for(&self, id: &str, wait: WaitOptions) -> Result<Value, Stop> {
+        let signal = wait.signal.as_ref();
+        let started = js_sys::Date::now();
+        let remaining = || wait.timeout_ms.map(|t| t - (js_sys::Date::now() - started));
+        let mut failed_polls = 0;
+        loop {
+            let attempt_limit = remaining().map(|ms| ms.clamp(1.0, f64::from(u32::MAX)) as u32);
+            let delay = match self.retrieve(id, signal, attempt_limit).await {
+                Ok((batch, poll_after)) => {
+                    failed_polls = 0;
+                    if let Some(callback) = &wait.on_progress {
+                        callback.call1(&JsValue::UNDEFINED, &convert::to_js(&batch)).map_err(Stop::Thrown)?;
+                    }
+                    let terminal = batch.get("status").and_then(Value::as_str).is_some_and(core::status::is_terminal);
+                    if terminal {
+                        return Ok(batch);
+                    }
+                    poll::poll_delay(wait.poll_interval_ms, poll_after.as_deref())
+                }
+                Err(error) if transient(&error) && failed_polls < poll::MAX_FAILED_POLLS => {
+                    failed_polls += 1;
+                    let backoff = 500u32.saturating_mul(1 << failed_polls.min(4));
+                    wait.poll_interval_ms.max(backoff)
+                }
+                Err(error) => return Err(error.into()),
+            };
+            let delay = match remaining() {
+                Some(left) if left <= 0.0 => return Err(wait_timed_out(wait.timeout_ms).into()),
+                Some(left) => delay.min(left.ceil() as u32),
+                None => delay,
+            };
+            timer::sleep(delay, signal).await.map_err(|_| aborted())?;
+            if remaining().is_some_and(|left| left <= 0.0) {
+                return Err(wait_timed_out(wait.timeout_ms).into());
+            }
+        }
+    }
+}
+
+/// Why `waitFor` stopped without a terminal batch: our error, or what the caller's `onProgress` threw
+/// (handed back untouched, as JS code expects of a callback).
+enum Stop {
+    Error(Error),
+    Thrown(JsValue),
+}
+
+impl From<Error> for Stop {
+    fn from(error: Error) -> Self {
+        Stop::Error(error)
+    }
+}
+
+/// A failure worth polling again after: the network, a timeout, a rate limit or a server error.
+fn transient(error: &Error) -> bool {
+    match error.kind {
+        ErrorKind::Connection | ErrorKind::Timeout => true,
+        ErrorKind::Api => error.status.is_some_and(|s| s == 429 || s >= 500),
+        _ => false,
+    }
+}
+
+fn aborted() -> Error {
+    Error::new(ErrorKind::Aborted, "the request was aborted by its AbortSignal")
+}
+
+fn timed_out(ms: u32) -> Error {
+    Error::new(ErrorKind::Timeout, format!("no answer from the provider within {ms} ms"))
+}
+
+fn wait_timed_out(ms: Option<f64>) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!("the batch was not finished within the {} ms waitFor timeout", ms.unwrap_or(0.0)),
+    )
+}
+
+fn gave_up(mut error: Error, retries: u32) -> Error {
+    if retries > 0 {
+        error.message.push_str(&format!(" (gave up after {retries} retries)"));
+    }
+    error
+}
+
+/// `Reflect.get` that treats a throwing getter as absent.
+pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
