@@ -70,11 +70,11 @@ impl WasmClient {
     /// `POST /batches` -> the new Batch. Never repeated unless the answer proves nothing was created.
     pub fn create(&self, params: JsValue, options: JsValue) -> Promise {
         self.run(move |inner| async move {
-            let request = inner.config.create(convert::json_arg("create parameters", &params)?)?;
+            let params = convert::json_arg("create parameters", &params)?;
+            let input_file_id = params.get("input_file_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let request = inner.config.create(params)?;
             let signal = convert::signal(&options)?;
-            let body = JsValue::from_str(request.json.as_deref().unwrap_or("{}"));
-            let (answer, bytes) = inner.exchange(&request, &body, Safety::Creates, signal.as_ref(), true, None).await?;
-            normalize_batch(read_json(&answer.head, &bytes)?, inner.config.dialect)
+            inner.create(&request, &input_file_id, signal.as_ref()).await
         })
     }
 
@@ -215,6 +215,61 @@ impl Inner {
         self.retrieve(id, signal, None).await.map(|(batch, _)| batch)
     }
 
+    /// `POST /batches`, never making a second paid batch the caller did not ask for. After an
+    /// answer that leaves open whether the batch was created (the connection broke, a timeout, an
+    /// unreadable 2xx, a 500/502/504 from somewhere between us and the provider), it looks for a batch
+    /// from the same input file created since the call began and returns that; only when there is
+    /// none does it send once more.
+    async fn create(
+        &self,
+        request: &Request,
+        input_file_id: &str,
+        signal: Option<&AbortSignal>,
+    ) -> core::Result<Value> {
+        let started_secs = js_sys::Date::now() / 1000.0;
+        let body = JsValue::from_str(request.json.as_deref().unwrap_or("{}"));
+        let mut resent = false;
+        loop {
+            let attempt = async {
+                let (answer, bytes) = self.exchange(request, &body, Safety::Creates, signal, true, None).await?;
+                normalize_batch(read_json(&answer.head, &bytes)?, self.config.dialect)
+            };
+            let error = match attempt.await {
+                Ok(batch) => return Ok(batch),
+                Err(error) if !ambiguous(&error) => return Err(error),
+                Err(error) => error,
+            };
+            match self.find_created(input_file_id, started_secs, signal).await {
+                Ok(Some(batch)) => return Ok(batch),
+                Ok(None) if !resent && self.config.max_retries > 0 => resent = true,
+                // Can't tell, or already sent twice: report rather than risk a duplicate.
+                _ => return Err(error),
+            }
+        }
+    }
+
+    /// The newest batch on the first page of `list` made from `input_file_id` since `since_secs`
+    /// (less two minutes for clock skew between us and the provider).
+    async fn find_created(
+        &self,
+        input_file_id: &str,
+        since_secs: f64,
+        signal: Option<&AbortSignal>,
+    ) -> core::Result<Option<Value>> {
+        let request = self.config.list(&core::ListQuery { limit: Some(100), after: None })?;
+        let page = self.list(request, signal).await?;
+        let recent = |batch: &&Value| {
+            batch.get("input_file_id").and_then(Value::as_str) == Some(input_file_id)
+                && batch.get("created_at").and_then(Value::as_f64).is_some_and(|t| t >= since_secs - 120.0)
+        };
+        let data = page.get("data").and_then(Value::as_array);
+        let newest = data.into_iter().flatten().filter(recent).max_by(|a, b| {
+            let at = |v: &Value| v.get("created_at").and_then(Value::as_f64).unwrap_or(0.0);
+            at(a).total_cmp(&at(b))
+        });
+        Ok(newest.cloned())
+    }
+
     /// One request with the retries `safety` allows. A 2xx answer comes back with its body read
     /// when `read_body` (a body that breaks off counts as a failed attempt), else unread.
     async fn exchange(
@@ -340,6 +395,16 @@ enum Stop {
 impl From<Error> for Stop {
     fn from(error: Error) -> Self {
         Stop::Error(error)
+    }
+}
+
+/// A failed create that may nevertheless have created the batch.
+fn ambiguous(error: &Error) -> bool {
+    match error.kind {
+        ErrorKind::Connection | ErrorKind::Timeout => true,
+        ErrorKind::InvalidResponse => error.status.is_some_and(|s| (200..300).contains(&s)),
+        ErrorKind::Api => matches!(error.status, Some(500 | 502 | 504)),
+        _ => false,
     }
 }
 
