@@ -221,11 +221,12 @@ fn error_entry(value: Value) -> Value {
         }
         other => {
             entry.insert("code".into(), Value::Null);
+            // The same rule as for an object's `message`: an empty string says nothing.
             let message = match other {
-                Value::String(s) => s,
-                v => v.to_string(),
+                Value::String(s) => string_or_null(Some(Value::String(s))),
+                v => Value::String(v.to_string()),
             };
-            entry.insert("message".into(), Value::String(message));
+            entry.insert("message".into(), message);
             entry.insert("param".into(), Value::Null);
             entry.insert("line".into(), Value::Null);
         }

@@ -104,7 +104,8 @@ impl JsonlDecoder {
         if self.line == 1 {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
-        if line.iter().all(u8::is_ascii_whitespace) {
+        // Blank means JSON's own white space only; any other byte makes a line worth reporting.
+        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
             return;
         }
         out.push(parse_line(line, self.line, self.source));

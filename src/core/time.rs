@@ -43,7 +43,7 @@ fn from_integer(n: i128) -> Option<i64> {
         return None;
     }
     let secs = match n {
-        n if n < 100_000_000_000 => n,
+        n if n < i128::from(SECONDS_LIMIT) => n,
         n if n < 100_000_000_000_000 => n / 1_000,
         n if n < 100_000_000_000_000_000 => n / 1_000_000,
         n if n < 100_000_000_000_000_000_000 => n / 1_000_000_000,
@@ -118,8 +118,12 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         return None;
     }
     let secs = to_unix(year, month, day, hour, minute, second)? - offset;
-    (secs > 0).then_some(secs)
+    // Beyond year 5138 a value would read back as milliseconds: refuse rather than be ambiguous.
+    (secs > 0 && secs < SECONDS_LIMIT).then_some(secs)
 }
+
+/// Integers at or above this are taken as a finer unit than seconds.
+const SECONDS_LIMIT: i64 = 100_000_000_000;
 
 /// An HTTP date (`Retry-After`): IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn parse_http_date(s: &str) -> Option<i64> {
@@ -228,6 +232,8 @@ mod tests {
             (json!("2024-03-09T16:00:00Zjunk"), None),
             (json!("2024-03-09T16:00:00."), None),
             (json!("0001-01-01T00:00:00Z"), None),
+            (json!("9999-12-31T23:59:59Z"), None),
+            (json!("5138-11-16T09:46:39Z"), Some(99_999_999_999)),
             (json!("yesterday"), None),
             (json!(""), None),
             (json!(0), None),
