@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, then lints, runs the native core tests, builds pkg/ and
+# runs the JS suites against it in Node, workerd and headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh --browser
+
+echo "== lint: rustfmt, clippy (native and wasm32)"
+cargo fmt --check
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --release -- -D warnings
+
+echo "== native: cargo test (core unit tests, property tests, doc examples)"
+# CI explores a fixed sample so a run is reproducible; elsewhere every run draws new cases.
+if [ "${CI:-}" = "true" ]; then export PROPTEST_RNG_SEED=20261123; fi
+cargo test --quiet
+
+echo "== package: pkg/"
+bash scripts/build-pkg.sh
+# Tests import "llm-batches" by name, as users do, through the package's own exports map.
+ln -sfn ../pkg node_modules/llm-batches
+
+echo "== js: mock provider, Node, workerd, Chromium"
+node --test --test-reporter=spec tests/mock-provider/ tests/node/ tests/workerd/ tests/browser/
