@@ -1,0 +1,730 @@
+// Runtime-independent scenarios for the built `llm-batches` package. The same file runs in Node
+// (tests/node), in workerd (tests/workerd, bundled into a Worker) and in headless Chromium
+// (tests/browser, loaded as a module), always against the mock provider (tests/mock-provider).
+//
+// No `node:` imports and no DOM: only what every runtime has (fetch, Headers, Request, URL,
+// AbortController, setTimeout, crypto/Math.random).
+//
+//   import { scenarios, runAll } from "./scenarios.mjs";
+//   const results = await runAll({ BatchClient, BatchError, isTerminal }, {
+//     mockUrl: "http://127.0.0.1:1234",
+//     fixtures: { token360Expected, ppinfraExpected },
+//   });   // -> [{ name, ok, error, ms }]
+//
+// Every scenario makes its own clients and, when it arms a fault through the `x-mock-fault`
+// header, gives it a key with a random suffix, so scenarios neither depend on each other nor on
+// the order they run in, and several runtimes may share one mock.
+
+/** Longest a single scenario may take before it is reported as hung. */
+export const SCENARIO_TIMEOUT_MS = 10_000;
+
+/** Longest `runAll` keeps starting scenarios; the rest are reported as not run. Keeps a broken
+ * build from turning every suite into minutes of timeouts. */
+export const RUN_ALL_DEADLINE_MS = 60_000;
+
+// ---- assertions ----------------------------------------------------------------------------------
+
+export class AssertionError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "AssertionError";
+  }
+}
+
+function fail(message) {
+  throw new AssertionError(message);
+}
+
+/** A short, stable rendering of any value for messages (never throws). */
+export function show(value, max = 300) {
+  let text;
+  try {
+    if (typeof value === "string") text = JSON.stringify(value);
+    else if (value === undefined) text = "undefined";
+    else if (typeof value === "bigint") text = `${value}n`;
+    else if (typeof value === "function") text = `[function ${value.name || "anonymous"}]`;
+    else if (value instanceof Error) text = `${value.name}: ${value.message}`;
+    else text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
+}
+
+function typeName(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  return typeof v;
+}
+
+function isPlainObject(v) {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Every difference between `actual` and `expected` as `path: got X, expected Y` lines. */
+export function diff(actual, expected, path = "$", out = []) {
+  if (Object.is(actual, expected)) return out;
+  const ta = typeName(actual);
+  const te = typeName(expected);
+  if (ta !== te) {
+    const typed = (t, v) => (v === null || v === undefined ? t : `${t} ${show(v, 120)}`);
+    out.push(`${path}: got ${typed(ta, actual)}, expected ${typed(te, expected)}`);
+    return out;
+  }
+  if (ta === "array") {
+    if (actual.length !== expected.length) out.push(`${path}.length: got ${actual.length}, expected ${expected.length}`);
+    const n = Math.min(actual.length, expected.length);
+    for (let i = 0; i < n; i++) diff(actual[i], expected[i], `${path}[${i}]`, out);
+    return out;
+  }
+  if (ta === "object") {
+    if (!isPlainObject(actual)) {
+      const proto = Object.getPrototypeOf(actual);
+      out.push(`${path}: got a ${proto?.constructor?.name ?? "exotic"} object, expected a plain object`);
+    }
+    const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+    for (const k of [...keys].sort()) {
+      const p = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
+      if (!(k in actual)) out.push(`${p}: missing, expected ${show(expected[k], 120)}`);
+      else if (!(k in expected)) out.push(`${p}: unexpected, got ${show(actual[k], 120)}`);
+      else diff(actual[k], expected[k], p, out);
+    }
+    return out;
+  }
+  out.push(`${path}: got ${show(actual, 120)}, expected ${show(expected, 120)}`);
+  return out;
+}
+
+export const assert = {
+  ok(value, message = "expected a truthy value") {
+    if (!value) fail(`${message} (got ${show(value)})`);
+  },
+  equal(actual, expected, what = "value") {
+    if (!Object.is(actual, expected)) fail(`${what}: got ${show(actual)}, expected ${show(expected)}`);
+  },
+  deepEqual(actual, expected, what = "value") {
+    const lines = diff(actual, expected);
+    if (lines.length === 0) return;
+    const shown = lines.slice(0, 25);
+    if (lines.length > shown.length) shown.push(`… and ${lines.length - shown.length} more differences`);
+    fail(`${what} differs from the expected value (${lines.length} differences):\n  ${shown.join("\n  ")}`);
+  },
+  match(actual, regex, what = "value") {
+    if (typeof actual !== "string" || !regex.test(actual)) fail(`${what}: got ${show(actual)}, expected to match ${regex}`);
+  },
+  below(actual, limit, what = "value") {
+    if (!(actual < limit)) fail(`${what}: got ${show(actual)}, expected < ${limit}`);
+  },
+};
+
+/** A rejection described for messages: the BatchError fields when it has them. */
+function describeError(err) {
+  if (err === null || typeof err !== "object") return `non-object ${show(err)}`;
+  const fields = ["kind", "status", "code", "requestId"].map((k) => `${k}=${show(err[k], 60)}`).join(" ");
+  return `${err.constructor?.name ?? "?"} name=${show(err.name)} ${fields} message=${show(err.message, 200)}`;
+}
+
+/**
+ * Calls `fn` and returns what its promise rejected with. Fails when it resolves, when it throws
+ * synchronously (the contract says these reject) or when it hangs past `ms`.
+ */
+async function rejection(fn, what, ms = 10_000) {
+  let promise;
+  try {
+    promise = fn();
+  } catch (err) {
+    fail(`${what}: threw synchronously instead of returning a rejected promise: ${describeError(err)}`);
+  }
+  if (!promise || typeof promise.then !== "function") fail(`${what}: did not return a promise (got ${show(promise)})`);
+  let timer;
+  const outcome = await Promise.race([
+    promise.then(
+      (value) => ({ value }),
+      (error) => ({ error }),
+    ),
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve({ hung: true }), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (outcome.hung) fail(`${what}: still pending after ${ms} ms, expected a rejection`);
+  if (!("error" in outcome)) fail(`${what}: resolved with ${show(outcome.value)}, expected a rejection`);
+  return outcome.error;
+}
+
+/** Calls `fn` and returns what it threw synchronously; fails if it returned. */
+function thrown(fn, what) {
+  let value;
+  try {
+    value = fn();
+  } catch (err) {
+    return err;
+  }
+  fail(`${what}: returned ${show(value)} instead of throwing synchronously`);
+}
+
+/** Asserts a BatchError with the given fields (only those named in `want`). */
+function assertBatchError(lib, err, want, what) {
+  const d = describeError(err);
+  if (!(err instanceof lib.BatchError)) fail(`${what}: expected a BatchError, got ${d}`);
+  if (!(err instanceof Error)) fail(`${what}: BatchError is not an instance of Error: ${d}`);
+  if (err.name !== "BatchError") fail(`${what}: name is ${show(err.name)}, expected "BatchError": ${d}`);
+  if (typeof err.message !== "string" || err.message.length === 0) fail(`${what}: empty message: ${d}`);
+  for (const [k, v] of Object.entries(want)) {
+    const got = err[k];
+    const okay = v instanceof RegExp ? typeof got === "string" && v.test(got) : Object.is(got, v);
+    if (!okay) fail(`${what}: ${k} is ${show(got)}, expected ${v instanceof RegExp ? v : show(v)}: ${d}`);
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function randomSuffix() {
+  const c = globalThis.crypto;
+  if (c && typeof c.getRandomValues === "function") {
+    const bytes = c.getRandomValues(new Uint8Array(6));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  return Math.random().toString(16).slice(2, 14);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A fault spec for `x-mock-fault` that fires only `times` times for a key of its own. */
+function fault(kind, times, name) {
+  return `${kind};times=${times};key=${name}-${randomSuffix()}`;
+}
+
+function headersToObject(h) {
+  const out = {};
+  if (!h) return out;
+  new Headers(h).forEach((value, key) => {
+    out[key] = value;
+  });
+  return out;
+}
+
+/**
+ * A `fetch` that records every call (url, method, lower-cased headers) before handing it to the
+ * runtime's own fetch. Accepts `(url | URL | Request, init)` as the platform fetch does.
+ */
+function recordingFetch() {
+  const calls = [];
+  const fetchFn = (input, init) => {
+    const isRequest = typeof Request !== "undefined" && input instanceof Request;
+    const url = isRequest ? input.url : String(input);
+    const method = (init?.method ?? (isRequest ? input.method : "GET")).toUpperCase();
+    const headers = { ...(isRequest ? headersToObject(input.headers) : {}), ...headersToObject(init?.headers) };
+    calls.push({ url, method, headers });
+    return globalThis.fetch(input, init);
+  };
+  return { fetch: fetchFn, calls };
+}
+
+function urls(ctx) {
+  const root = ctx.mockUrl.replace(/\/+$/, "");
+  return {
+    openai: `${root}/openai/v1`,
+    token360: `${root}/token360/v1`,
+    ppinfra: `${root}/ppinfra/openai/v1`,
+  };
+}
+
+const API_KEY = "x";
+
+function client(lib, options) {
+  return new lib.BatchClient({ apiKey: API_KEY, ...options });
+}
+
+/** `err` must not carry `secret` anywhere a user or a log line could see it. */
+function assertNoSecret(err, secrets, what) {
+  const views = {};
+  const safe = (label, f) => {
+    try {
+      views[label] = f();
+    } catch (e) {
+      views[label] = `(${label} threw ${e?.name})`;
+    }
+  };
+  safe("message", () => String(err?.message));
+  safe("stack", () => String(err?.stack));
+  safe("String(err)", () => String(err));
+  safe("JSON.stringify(err)", () => JSON.stringify(err));
+  safe("JSON.stringify({...err})", () => JSON.stringify({ ...err }));
+  safe("own properties", () =>
+    Object.getOwnPropertyNames(err ?? {})
+      .map((k) => `${k}=${show(err[k], 10_000)}`)
+      .join(" "),
+  );
+  safe("cause", () => show(err?.cause, 10_000));
+  for (const [label, text] of Object.entries(views)) {
+    for (const secret of secrets) {
+      if (typeof text === "string" && text.includes(secret)) {
+        const at = text.indexOf(secret);
+        fail(`${what}: the API key leaks through ${label}: …${text.slice(Math.max(0, at - 60), at + secret.length + 20)}…`);
+      }
+    }
+  }
+}
+
+const TERMINAL = ["completed", "failed", "expired", "cancelled"];
+const NON_TERMINAL = ["validating", "in_progress", "finalizing", "cancelling"];
+
+const OAI_IDS = Array.from({ length: 25 }, (_, i) => `batch_oai_${String(i).padStart(3, "0")}`);
+
+// ---- scenarios -------------------------------------------------------------------------------
+
+export const scenarios = [
+  {
+    name: "token360 retrieve matches the expected fixture (dialect auto)",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).token360 });
+      assert.deepEqual(await c.retrieve("batch_01abc"), ctx.fixtures.token360Expected, "retrieve('batch_01abc')");
+    },
+  },
+  {
+    name: "token360 retrieve matches the expected fixture (dialect token360)",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).token360, dialect: "token360" });
+      assert.deepEqual(await c.retrieve("batch_01abc"), ctx.fixtures.token360Expected, "retrieve('batch_01abc')");
+    },
+  },
+  {
+    name: "ppinfra list matches the expected page (dialect auto)",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).ppinfra });
+      assert.deepEqual(await c.list(), ctx.fixtures.ppinfraExpected, "list()");
+    },
+  },
+  {
+    name: "ppinfra list matches the expected page (dialect ppinfra)",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).ppinfra, dialect: "ppinfra" });
+      assert.deepEqual(await c.list(), ctx.fixtures.ppinfraExpected, "list()");
+    },
+  },
+  {
+    name: "openai pagination: limit 2 and after=last_id walk all 25 batches in order",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai, dialect: "openai" });
+      const first = await c.list({ limit: 2 });
+      assert.equal(first.object, "list", "first page .object");
+      assert.equal(first.data.length, 2, "first page .data.length");
+      assert.equal(first.has_more, true, "first page .has_more");
+      assert.equal(first.first_id, "batch_oai_000", "first page .first_id");
+      assert.equal(first.last_id, "batch_oai_001", "first page .last_id");
+      const ids = first.data.map((b) => b.id);
+      let page = first;
+      let pages = 1;
+      while (page.has_more) {
+        if (++pages > 30) fail(`more than 30 pages for 25 batches (ids so far: ${show(ids)})`);
+        page = await c.list({ limit: 2, after: page.last_id });
+        assert.ok(page.data.length > 0 && page.data.length <= 2, `page ${pages} has 1..2 batches`);
+        for (const b of page.data) {
+          assert.equal(b.object, "batch", `${b.id}.object`);
+          ids.push(b.id);
+        }
+        assert.equal(page.last_id, page.data.at(-1).id, `page ${pages} .last_id`);
+      }
+      assert.equal(pages, 13, "number of pages");
+      assert.deepEqual(ids, OAI_IDS, "ids collected across pages");
+    },
+  },
+  {
+    name: "404 is a typed api error and the same client then works",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).token360 });
+      const err = await rejection(() => c.retrieve("batch_does_not_exist"), "retrieve(unknown id)");
+      assertBatchError(lib, err, { kind: "api", status: 404, code: "not_found", requestId: /^req_\d+$/ }, "404");
+      const ok = await c.retrieve("batch_01abc");
+      assert.deepEqual(ok, ctx.fixtures.token360Expected, "retrieve after the 404");
+    },
+  },
+  {
+    name: "malformed JSON is invalid_response and the same client then works",
+    async run(lib, ctx) {
+      const c = client(lib, {
+        baseURL: urls(ctx).token360,
+        defaultHeaders: { "x-mock-fault": fault("malformed_json", 1, "malformed") },
+      });
+      const err = await rejection(() => c.retrieve("batch_01abc"), "retrieve with malformed_json");
+      assertBatchError(lib, err, { kind: "invalid_response" }, "malformed_json");
+      assert.deepEqual(await c.retrieve("batch_01abc"), ctx.fixtures.token360Expected, "retrieve after the fault");
+    },
+  },
+  {
+    name: "HTML 502 from a proxy is an api error with a short message",
+    async run(lib, ctx) {
+      const c = client(lib, {
+        baseURL: urls(ctx).openai,
+        maxRetries: 0,
+        defaultHeaders: { "x-mock-fault": fault("html", 1, "html") },
+      });
+      const err = await rejection(() => c.retrieve("batch_oai_000"), "retrieve with html 502");
+      assertBatchError(lib, err, { kind: "api", status: 502 }, "html 502");
+      assert.ok(err.message.length <= 500, `message is at most 500 chars (${err.message.length}: ${show(err.message)})`);
+      assert.ok(
+        !(err.message.includes("<head>") && err.message.includes("</html>")),
+        `message is not the raw HTML page (${show(err.message)})`,
+      );
+    },
+  },
+  {
+    name: "an error body with HTTP 200 is an api error (code batch_expired)",
+    async run(lib, ctx) {
+      const c = client(lib, {
+        baseURL: urls(ctx).openai,
+        defaultHeaders: { "x-mock-fault": fault("error_body_200", 1, "err200") },
+      });
+      const err = await rejection(() => c.retrieve("batch_oai_003"), "retrieve with error_body_200");
+      assertBatchError(lib, err, { kind: "api", code: "batch_expired" }, "error_body_200");
+    },
+  },
+  {
+    name: "invalid ids reject with invalid_argument and send nothing",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const c = client(lib, { baseURL: urls(ctx).openai, fetch: rec.fetch });
+      for (const id of ["", "   ", undefined, 42, ".", "..", "a\nb"]) {
+        const what = `retrieve(${show(id)})`;
+        const err = await rejection(() => c.retrieve(id), what);
+        assertBatchError(lib, err, { kind: "invalid_argument", status: null }, what);
+      }
+      assert.equal(rec.calls.length, 0, `fetch calls (${show(rec.calls.map((x) => x.url))})`);
+    },
+  },
+  {
+    name: "ids are percent-encoded into the path",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const base = urls(ctx).openai;
+      const c = client(lib, { baseURL: base, fetch: rec.fetch, maxRetries: 0 });
+      try {
+        await c.retrieve("batch a/b?c#d");
+      } catch (err) {
+        // The mock has no such batch; only the request matters here.
+        assertBatchError(lib, err, { kind: "api", status: 404 }, "retrieve('batch a/b?c#d')");
+      }
+      assert.equal(rec.calls.length, 1, "fetch calls");
+      assert.equal(rec.calls[0].url, `${base}/batches/batch%20a%2Fb%3Fc%23d`, "requested URL");
+      assert.equal(rec.calls[0].method, "GET", "method");
+    },
+  },
+  {
+    name: "bad options throw invalid_argument synchronously",
+    async run(lib, ctx) {
+      const base = urls(ctx).openai;
+      const cases = [
+        ["missing apiKey", { baseURL: base }],
+        ["empty options", {}],
+        ["bad dialect", { apiKey: "x", baseURL: base, dialect: "klingon" }],
+        ["bad baseURL", { apiKey: "x", baseURL: "not a url" }],
+        ["negative timeout", { apiKey: "x", baseURL: base, timeout: -1 }],
+      ];
+      for (const [what, options] of cases) {
+        const err = thrown(() => new lib.BatchClient(options), `new BatchClient(${what})`);
+        assertBatchError(lib, err, { kind: "invalid_argument", status: null }, `new BatchClient(${what})`);
+      }
+      // And the good ones do not throw.
+      for (const dialect of ["auto", "openai", "ppinfra", "token360"]) {
+        new lib.BatchClient({ apiKey: "x", baseURL: base, dialect });
+      }
+    },
+  },
+  {
+    name: "isTerminal table",
+    async run(lib) {
+      for (const s of TERMINAL) {
+        assert.equal(lib.isTerminal(s), true, `isTerminal(${show(s)})`);
+        assert.equal(lib.isTerminal({ id: "b", object: "batch", status: s }), true, `isTerminal({status: ${show(s)}})`);
+      }
+      for (const s of [...NON_TERMINAL, "weird", "", "PROGRESS_UNKNOWN"]) {
+        assert.equal(lib.isTerminal(s), false, `isTerminal(${show(s)})`);
+        assert.equal(lib.isTerminal({ id: "b", object: "batch", status: s }), false, `isTerminal({status: ${show(s)}})`);
+      }
+      for (const v of [null, undefined, 42, {}, []]) {
+        assert.equal(lib.isTerminal(v), false, `isTerminal(${show(v)})`);
+      }
+    },
+  },
+  {
+    name: "retry: 500 twice then success with maxRetries 2 (3 calls)",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const c = client(lib, {
+        baseURL: urls(ctx).token360,
+        maxRetries: 2,
+        fetch: rec.fetch,
+        defaultHeaders: { "x-mock-fault": fault("status=500", 2, "r500") },
+      });
+      assert.deepEqual(await c.retrieve("batch_01abc"), ctx.fixtures.token360Expected, "retrieve after two 500s");
+      assert.equal(rec.calls.length, 3, "fetch calls");
+    },
+  },
+  {
+    name: "retry: 500 with maxRetries 0 fails after one call",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const c = client(lib, {
+        baseURL: urls(ctx).token360,
+        maxRetries: 0,
+        fetch: rec.fetch,
+        defaultHeaders: { "x-mock-fault": fault("status=500", 1, "r500z") },
+      });
+      const err = await rejection(() => c.retrieve("batch_01abc"), "retrieve with one 500");
+      assertBatchError(lib, err, { kind: "api", status: 500, requestId: /^req_\d+$/ }, "500");
+      assert.equal(rec.calls.length, 1, "fetch calls");
+    },
+  },
+  {
+    name: "retry: 400 is not retried",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const c = client(lib, {
+        baseURL: urls(ctx).token360,
+        fetch: rec.fetch,
+        defaultHeaders: { "x-mock-fault": fault("status=400", 1, "r400") },
+      });
+      const err = await rejection(() => c.retrieve("batch_01abc"), "retrieve with one 400");
+      assertBatchError(lib, err, { kind: "api", status: 400 }, "400");
+      assert.equal(rec.calls.length, 1, "fetch calls");
+    },
+  },
+  {
+    name: "retry: 429 is retried",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const c = client(lib, {
+        baseURL: urls(ctx).token360,
+        fetch: rec.fetch,
+        defaultHeaders: { "x-mock-fault": fault("status=429", 1, "r429") },
+      });
+      assert.deepEqual(await c.retrieve("batch_01abc"), ctx.fixtures.token360Expected, "retrieve after one 429");
+      assert.equal(rec.calls.length, 2, "fetch calls");
+    },
+  },
+  {
+    name: "timeout: a hanging server gives kind timeout",
+    async run(lib, ctx) {
+      const c = client(lib, {
+        baseURL: urls(ctx).openai,
+        timeout: 300,
+        maxRetries: 0,
+        defaultHeaders: { "x-mock-fault": fault("hang", 1, "hang") },
+      });
+      const t0 = Date.now();
+      const err = await rejection(() => c.retrieve("batch_oai_000"), "retrieve on a hang", 8_000);
+      const ms = Date.now() - t0;
+      assertBatchError(lib, err, { kind: "timeout", status: null }, "hang with timeout 300");
+      assert.below(ms, 5_000, "ms until the timeout error");
+    },
+  },
+  {
+    name: "abort: aborting during a hanging request gives kind aborted",
+    async run(lib, ctx) {
+      const c = client(lib, {
+        baseURL: urls(ctx).openai,
+        defaultHeaders: { "x-mock-fault": fault("hang", 1, "abort") },
+      });
+      const ac = new AbortController();
+      const t0 = Date.now();
+      setTimeout(() => ac.abort(), 50);
+      const err = await rejection(() => c.retrieve("batch_oai_000", { signal: ac.signal }), "retrieve, aborted", 8_000);
+      const ms = Date.now() - t0;
+      assertBatchError(lib, err, { kind: "aborted", status: null }, "aborted after 50 ms");
+      assert.below(ms, 2_000, "ms until the aborted error");
+    },
+  },
+  {
+    name: "abort: an already-aborted signal sends nothing",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const c = client(lib, { baseURL: urls(ctx).openai, fetch: rec.fetch });
+      const ac = new AbortController();
+      ac.abort();
+      const err = await rejection(() => c.retrieve("batch_oai_000", { signal: ac.signal }), "retrieve, pre-aborted");
+      assertBatchError(lib, err, { kind: "aborted" }, "pre-aborted retrieve");
+      const err2 = await rejection(() => c.list({ limit: 2 }, { signal: ac.signal }), "list, pre-aborted");
+      assertBatchError(lib, err2, { kind: "aborted" }, "pre-aborted list");
+      assert.equal(rec.calls.length, 0, "fetch calls");
+    },
+  },
+  {
+    name: "connection: nothing listening gives kind connection",
+    async run(lib) {
+      const c = new lib.BatchClient({ apiKey: API_KEY, baseURL: "http://127.0.0.1:9/v1", maxRetries: 0 });
+      const err = await rejection(() => c.retrieve("batch_01abc"), "retrieve from 127.0.0.1:9");
+      assertBatchError(lib, err, { kind: "connection", status: null }, "connection refused");
+    },
+  },
+  {
+    name: "connection: a dropped socket gives kind connection",
+    async run(lib, ctx) {
+      const c = client(lib, {
+        baseURL: urls(ctx).openai,
+        maxRetries: 0,
+        // Every request is dropped, not just the first: a browser's network stack transparently
+        // resends a request whose reused keep-alive socket closed before any answer.
+        defaultHeaders: { "x-mock-fault": `drop;key=drop-${randomSuffix()}` },
+      });
+      const err = await rejection(() => c.retrieve("batch_oai_000"), "retrieve on a dropped socket");
+      assertBatchError(lib, err, { kind: "connection", status: null }, "drop");
+    },
+  },
+  {
+    name: "key secrecy: the API key appears in no error",
+    async run(lib, ctx) {
+      const tail = randomSuffix();
+      const apiKey = `sk-test-SECRET-${tail}`;
+      const secrets = [apiKey, `SECRET-${tail}`, tail];
+      const u = urls(ctx);
+      const check = async (what, options, call, kind) => {
+        const c = new lib.BatchClient({ apiKey, maxRetries: 0, ...options });
+        const err = await rejection(() => call(c), what, 8_000);
+        assertBatchError(lib, err, { kind }, what);
+        assertNoSecret(err, secrets, what);
+        return err;
+      };
+      const echoed = await check(
+        "echo_auth 400",
+        { baseURL: u.openai, defaultHeaders: { "x-mock-fault": fault("echo_auth", 1, "echo") } },
+        (c) => c.retrieve("batch_oai_000"),
+        "api",
+      );
+      assert.equal(echoed.status, 400, "echo_auth status");
+      await check("connection", { baseURL: "http://127.0.0.1:9/v1" }, (c) => c.retrieve("batch_01abc"), "connection");
+      await check(
+        "timeout",
+        { baseURL: u.openai, timeout: 200, defaultHeaders: { "x-mock-fault": fault("hang", 1, "hangkey") } },
+        (c) => c.retrieve("batch_oai_000"),
+        "timeout",
+      );
+      await check("invalid id", { baseURL: u.openai }, (c) => c.retrieve(""), "invalid_argument");
+      for (const [what, options] of [
+        ["bad baseURL", { apiKey, baseURL: "not a url" }],
+        ["bad dialect", { apiKey, baseURL: u.openai, dialect: "klingon" }],
+        ["negative timeout", { apiKey, baseURL: u.openai, timeout: -1 }],
+      ]) {
+        const err = thrown(() => new lib.BatchClient(options), `new BatchClient(${what})`);
+        assertBatchError(lib, err, { kind: "invalid_argument" }, `new BatchClient(${what})`);
+        assertNoSecret(err, secrets, `new BatchClient(${what})`);
+      }
+      // A client itself must not show the key to console.log / JSON either.
+      const c = new lib.BatchClient({ apiKey, baseURL: u.openai });
+      for (const [label, text] of [
+        ["JSON.stringify(client)", JSON.stringify(c) ?? ""],
+        ["String(client)", String(c)],
+        ["Object.keys(client)", Object.keys(c).map((k) => `${k}=${show(c[k], 10_000)}`).join(" ")],
+      ]) {
+        for (const s of secrets) assert.ok(!text.includes(s), `${label} does not contain the key`);
+      }
+    },
+  },
+  {
+    name: "wrong types: typed invalid_response or a sane Batch, and the client keeps working",
+    async run(lib, ctx) {
+      // One client per call, each faulting once and never retrying, so each call sees the fault.
+      const c = client(lib, {
+        baseURL: urls(ctx).token360,
+        maxRetries: 0,
+        defaultHeaders: { "x-mock-fault": fault("wrong_types", 1, "wrong1") },
+      });
+      const c2 = client(lib, {
+        baseURL: urls(ctx).token360,
+        maxRetries: 0,
+        defaultHeaders: { "x-mock-fault": fault("wrong_types", 1, "wrong2") },
+      });
+      const checkBatch = (b, what) => {
+        assert.ok(b !== null && typeof b === "object" && !Array.isArray(b), `${what} is an object`);
+        assert.equal(b.status, 42, `${what}.status (kept as sent)`);
+        const rc = b.request_counts;
+        assert.ok(rc !== null && typeof rc === "object", `${what}.request_counts is an object: ${show(rc)}`);
+        for (const k of ["total", "completed", "failed"]) {
+          assert.ok(typeof rc[k] === "number" && Number.isFinite(rc[k]), `${what}.request_counts.${k} is a number: ${show(rc)}`);
+        }
+        assert.equal(b.created_at, null, `${what}.created_at`);
+        assert.ok(b.metadata === null || isPlainObject(b.metadata), `${what}.metadata is null or a plain object: ${show(b.metadata)}`);
+      };
+      const settle = async (what, call) => {
+        try {
+          return { value: await call() };
+        } catch (err) {
+          assertBatchError(lib, err, { kind: "invalid_response" }, what);
+          return { error: err };
+        }
+      };
+      const one = await settle("retrieve with wrong_types", () => c.retrieve("batch_01abc"));
+      if ("value" in one) checkBatch(one.value, "retrieve(...)");
+      const page = await settle("list with wrong_types", () => c2.list());
+      if ("value" in page) {
+        assert.equal(page.value.object, "list", "page.object");
+        assert.ok(Array.isArray(page.value.data) && page.value.data.length === 1, `page.data has one batch: ${show(page.value.data)}`);
+        checkBatch(page.value.data[0], "page.data[0]");
+      }
+      assert.deepEqual(await c.retrieve("batch_01abc"), ctx.fixtures.token360Expected, "retrieve after the fault");
+      const after = await c2.list({ limit: 1 });
+      assert.equal(after.data.length, 1, "list after the fault: data.length");
+    },
+  },
+  {
+    name: "defaultHeaders are sent with every request",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const marker = `hello-${randomSuffix()}`;
+      const c = client(lib, {
+        baseURL: urls(ctx).token360,
+        fetch: rec.fetch,
+        defaultHeaders: { "X-Test-Header": marker, "x-other": "2" },
+      });
+      await c.retrieve("batch_01abc");
+      await c.list({ limit: 1 });
+      assert.equal(rec.calls.length, 2, "fetch calls");
+      for (const [i, call] of rec.calls.entries()) {
+        assert.equal(call.headers["x-test-header"], marker, `call ${i} x-test-header`);
+        assert.equal(call.headers["x-other"], "2", `call ${i} x-other`);
+        assert.match(call.headers.authorization, /^Bearer x$/, `call ${i} authorization`);
+      }
+    },
+  },
+];
+
+/** Runs one scenario with a time limit; resolves to `{ name, ok, error, ms }`, never rejects. */
+export async function runScenario(scenario, lib, ctx, timeoutMs = SCENARIO_TIMEOUT_MS) {
+  const t0 = Date.now();
+  let timer;
+  try {
+    await Promise.race([
+      Promise.resolve().then(() => scenario.run(lib, ctx)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new AssertionError(`scenario did not finish within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { name: scenario.name, ok: true, error: null, ms: Date.now() - t0 };
+  } catch (err) {
+    const message = err instanceof AssertionError ? err.message : `unexpected ${describeError(err)}\n${err?.stack ?? ""}`;
+    return { name: scenario.name, ok: false, error: message, ms: Date.now() - t0 };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs every scenario, one after another, and resolves to their results in order. */
+export async function runAll(lib, ctx, { timeoutMs = SCENARIO_TIMEOUT_MS, deadlineMs = RUN_ALL_DEADLINE_MS } = {}) {
+  const results = [];
+  const t0 = Date.now();
+  for (const scenario of scenarios) {
+    if (Date.now() - t0 > deadlineMs) {
+      results.push({ name: scenario.name, ok: false, error: `not run: runAll passed its ${deadlineMs} ms deadline`, ms: 0 });
+      continue;
+    }
+    results.push(await runScenario(scenario, lib, ctx, timeoutMs));
+  }
+  return results;
+}
+
+// Kept exported for runtime-specific suites that want the same checks.
+export { rejection, thrown, assertBatchError, recordingFetch, sleep };
