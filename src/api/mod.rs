@@ -9,7 +9,6 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use crate::core::retry::{self, Failure, Hints, Safety};
@@ -106,7 +105,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = fileContent)]
     pub fn file_content(&self, file_id: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let result = async {
                 let signal = convert::signal(&options)?;
                 let answer = inner.open_file(&convert::id("file id", &file_id)?, signal.as_ref()).await?;
@@ -121,7 +120,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = waitFor)]
     pub fn wait_for(&self, id: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let result = async {
                 let id = convert::id("batch id", &id)?;
                 inner.config.retrieve(&id)?;
@@ -158,7 +157,7 @@ impl WasmClient {
     {
         let inner = self.inner.clone();
         let future = work(inner.clone());
-        future_to_promise(async move {
+        promise(async move {
             match future.await {
                 Ok(value) => Ok(convert::to_js(&value)),
                 Err(error) => Err(convert::error_to_js(&error, Some(inner.config.api_key()))),
@@ -437,6 +436,13 @@ fn gave_up(mut error: Error, retries: u32) -> Error {
         error.message.push_str(&format!(" (gave up after {retries} retries)"));
     }
     error
+}
+
+/// The one instantiation of `future_to_promise` in the crate: every distinct future type would
+/// otherwise get its own copy of that machinery (about 30 KB of wasm across the API).
+pub(crate) fn promise(future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> = Box::pin(future);
+    wasm_bindgen_futures::future_to_promise(boxed)
 }
 
 /// `Reflect.get` that treats a throwing getter as absent.

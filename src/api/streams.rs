@@ -9,10 +9,9 @@ use std::rc::Rc;
 use js_sys::Promise;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-use super::{get, Inner};
+use super::{get, promise, Inner};
 use crate::core::{self, Error, JsonlDecoder, ListQuery, Pager, Source};
 use crate::edge::convert;
 use crate::edge::fetch::{BodyReader, NoReply};
@@ -25,7 +24,7 @@ where
     Fut: std::future::Future<Output = (S, core::Result<Option<Value>>)> + 'static,
 {
     let (cell, inner) = (cell.clone(), inner.clone());
-    future_to_promise(async move {
+    promise(async move {
         let taken = cell.borrow_mut().take();
         let Some(state) = taken else {
             let busy = Error::invalid_argument("next() was called again before the previous call settled");
