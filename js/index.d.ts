@@ -164,6 +164,17 @@ export interface WaitOptions extends RequestOptions {
   onProgress?: (batch: Batch) => void;
 }
 
+export interface WatchOptions extends RequestOptions {
+  /** The batches to watch; without ids, the newest page of batches is watched until `signal` aborts. */
+  ids?: string[];
+  /** Milliseconds between cycles; default 30000. Failing cycles back off up to 5 minutes. */
+  pollInterval?: number;
+  /** Called once for each batch when first seen and again whenever it changed. If it throws, `watch` rejects with that error. */
+  onUpdate?: (batch: Batch) => void;
+  /** Called for each failure that does not end the watch (network, timeouts, 429, 5xx, a watched id that is 404). */
+  onError?: (error: BatchError) => void;
+}
+
 /** One request line of a batch input file. */
 export interface BatchRequest {
   custom_id: string;
@@ -226,6 +237,12 @@ export declare class BatchClient {
   results(batchOrId: string | Pick<Batch, "output_file_id" | "error_file_id">, options?: RequestOptions): AsyncIterableIterator<BatchResult>;
   /** Polls until the batch is terminal and resolves with it. */
   waitFor(id: string, options?: WaitOptions): Promise<Batch>;
+  /**
+   * Keeps batches fresh: each cycle lists at most ⌈pending/100⌉ pages and retrieves only watched batches
+   * not on them; terminal batches are no longer polled. Resolves with the watched batches (in `ids`
+   * order) once all are terminal; rejects with kind `aborted` when `signal` aborts.
+   */
+  watch(options?: WatchOptions): Promise<Batch[]>;
   /** validateRequests, then uploadFile, then create. Invalid requests send nothing (an `invalid_argument` error with `errors`). */
   submit(requests: string | BatchRequest[], options?: SubmitOptions): Promise<Batch>;
 }

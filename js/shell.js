@@ -23,11 +23,15 @@ export class BatchError extends Error {
 
 // The wasm side marks its errors with name "BatchError" and a kind. Anything else was thrown by the
 // caller's own code (an onProgress callback, a custom fetch) and is passed on untouched.
-function rethrow(error) {
+function toBatchError(error) {
   if (error && error.name === "BatchError" && KINDS.has(error.kind) && !(error instanceof BatchError)) {
-    throw new BatchError(error.message, error);
+    return new BatchError(error.message, error);
   }
-  throw error;
+  return error;
+}
+
+function rethrow(error) {
+  throw toBatchError(error);
 }
 
 function call(fn) {
@@ -107,6 +111,16 @@ export class BatchClient {
   /** Polls until the batch is terminal and resolves with it. */
   waitFor(id, options) {
     return this.#wasm.waitFor(id, options).catch(rethrow);
+  }
+
+  /**
+   * Keeps batches fresh with list pages (a retrieve only for a watched batch not on them), calling
+   * onUpdate once per change; resolves with the watched batches once all are terminal.
+   */
+  watch(options = {}) {
+    const { onError } = options;
+    const wrapped = onError ? { ...options, onError: (error) => onError(toBatchError(error)) } : options;
+    return this.#wasm.watch(wrapped).catch(rethrow);
   }
 
   /** validateRequests -> uploadFile -> create. Invalid requests send nothing. */

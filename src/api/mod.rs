@@ -3,6 +3,7 @@
 
 mod functions;
 mod streams;
+mod watch;
 
 use std::rc::Rc;
 
@@ -21,6 +22,7 @@ use crate::edge::fetch::{self, Answer, NoReply, Transport};
 use crate::edge::timer;
 
 pub use streams::{WasmPager, WasmResults};
+pub(crate) use watch::WatchOptions;
 
 #[derive(Debug)]
 pub(crate) struct Inner {
@@ -135,6 +137,22 @@ impl WasmClient {
         })
     }
 
+    /// Keeps batches fresh (see `core::watch`); resolves with the watched batches once all are terminal.
+    pub fn watch(&self, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let result = async {
+                let options = convert::watch_options(&options)?;
+                inner.watch(options).await
+            };
+            match result.await {
+                Ok(batches) => Ok(convert::to_js(&batches)),
+                Err(Stop::Error(error)) => Err(convert::error_to_js(&error, Some(inner.config.api_key()))),
+                Err(Stop::Thrown(value)) => Err(value),
+            }
+        })
+    }
+
     /// The pages of `list`, for `listAll`.
     pub fn pager(&self, params: JsValue, options: JsValue) -> Result<WasmPager, JsValue> {
         let start = || Ok((convert::list_query(params)?, convert::signal(&options)?));
@@ -188,11 +206,11 @@ impl Inner {
         &self,
         id: &str,
         signal: Option<&AbortSignal>,
-        timeout_ms: Option<u32>,
+        deadline: Option<f64>,
     ) -> core::Result<(Value, Option<String>)> {
         let request = self.config.retrieve(id)?;
         let (answer, bytes) =
-            self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, true, timeout_ms).await?;
+            self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, true, deadline).await?;
         let batch = normalize_batch(read_json(&answer.head, &bytes)?, self.config.dialect)?;
         Ok((batch, answer.header("openai-poll-after-ms")))
     }
@@ -270,7 +288,9 @@ impl Inner {
     }
 
     /// One request with the retries `safety` allows. A 2xx answer comes back with its body read
-    /// when `read_body` (a body that breaks off counts as a failed attempt), else unread.
+    /// when `read_body` (a body that breaks off counts as a failed attempt), else unread. With a
+    /// `deadline` (ms since the epoch), no attempt runs past it and no retry starts that would end
+    /// after it.
     async fn exchange(
         &self,
         request: &Request,
@@ -278,11 +298,15 @@ impl Inner {
         safety: Safety,
         signal: Option<&AbortSignal>,
         read_body: bool,
-        timeout_ms: Option<u32>,
+        deadline: Option<f64>,
     ) -> core::Result<(Answer, Vec<u8>)> {
-        let timeout = timeout_ms.unwrap_or(self.config.timeout_ms).min(self.config.timeout_ms);
+        let left = || deadline.map(|d| d - js_sys::Date::now());
         let mut retries = 0;
         loop {
+            let timeout = match left() {
+                Some(ms) => self.config.timeout_ms.min(ms.clamp(1.0, f64::from(u32::MAX)) as u32),
+                None => self.config.timeout_ms,
+            };
             let (failure, error, hints) = match fetch::send(&self.transport, request, body, timeout, signal).await {
                 Err(no_reply) => {
                     let (failure, error) = self.no_reply(no_reply, timeout)?;
@@ -326,8 +350,10 @@ impl Inner {
             };
             let (now, random) = (js_sys::Date::now(), js_sys::Math::random());
             match retry::next_delay(self.config.max_retries, retries, safety, failure, hints, now, random) {
-                None => return Err(gave_up(error, retries)),
-                Some(ms) => timer::sleep(ms, signal).await.map_err(|_| aborted())?,
+                Some(ms) if left().is_none_or(|left| f64::from(ms) < left) => {
+                    timer::sleep(ms, signal).await.map_err(|_| aborted())?;
+                }
+                _ => return Err(gave_up(error, retries)),
             }
             retries += 1;
         }
@@ -349,10 +375,10 @@ impl Inner {
         let signal = wait.signal.as_ref();
         let started = js_sys::Date::now();
         let remaining = || wait.timeout_ms.map(|t| t - (js_sys::Date::now() - started));
+        let deadline = wait.timeout_ms.map(|t| started + t);
         let mut failed_polls = 0;
         loop {
-            let attempt_limit = remaining().map(|ms| ms.clamp(1.0, f64::from(u32::MAX)) as u32);
-            let delay = match self.retrieve(id, signal, attempt_limit).await {
+            let delay = match self.retrieve(id, signal, deadline).await {
                 Ok((batch, poll_after)) => {
                     failed_polls = 0;
                     if let Some(callback) = &wait.on_progress {
@@ -386,7 +412,7 @@ impl Inner {
 
 /// Why `waitFor` stopped without a terminal batch: our error, or what the caller's `onProgress` threw
 /// (handed back untouched, as JS code expects of a callback).
-enum Stop {
+pub(crate) enum Stop {
     Error(Error),
     Thrown(JsValue),
 }
@@ -408,7 +434,7 @@ fn ambiguous(error: &Error) -> bool {
 }
 
 /// A failure worth polling again after: the network, a timeout, a rate limit or a server error.
-fn transient(error: &Error) -> bool {
+pub(crate) fn transient(error: &Error) -> bool {
     match error.kind {
         ErrorKind::Connection | ErrorKind::Timeout => true,
         ErrorKind::Api => error.status.is_some_and(|s| s == 429 || s >= 500),
@@ -416,7 +442,7 @@ fn transient(error: &Error) -> bool {
     }
 }
 
-fn aborted() -> Error {
+pub(crate) fn aborted() -> Error {
     Error::new(ErrorKind::Aborted, "the request was aborted by its AbortSignal")
 }
 

@@ -19,6 +19,7 @@ mod secret;
 pub mod status;
 pub mod time;
 mod validate;
+pub mod watch;
 
 pub use batch::{normalize_batch, Dialect, TIMESTAMPS};
 pub use error::{Error, ErrorKind, Result};

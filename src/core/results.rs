@@ -177,7 +177,11 @@ fn error_object(value: Option<Value>) -> Option<Value> {
             if map.is_empty() {
                 return None;
             }
-            let code = string_or_null(map.remove("code").or_else(|| map.remove("type")));
+            // OpenAI sends `"code": null` beside a useful `type`.
+            let code = match string_or_null(map.remove("code")) {
+                Value::Null => string_or_null(map.remove("type")),
+                code => code,
+            };
             let message = string_or_null(map.remove("message"));
             (code, message)
         }
@@ -287,6 +291,13 @@ mod tests {
         assert_eq!(r["extra"], 1);
         let r = parse_line(br#"{"custom_id":"a","error":{}}"#, 1, Source::Output);
         assert_eq!(r["error"], json!(null));
+        // A null code gives way to the type, as OpenAI's body errors carry it.
+        let r = parse_line(
+            br#"{"custom_id":"a","response":{"status_code":500,"body":{"error":{"code":null,"type":"server_error","message":"m"}}}}"#,
+            1,
+            Source::Output,
+        );
+        assert_eq!(r["error"], json!({"code": "server_error", "message": "m"}));
     }
 
     #[test]

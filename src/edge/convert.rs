@@ -200,27 +200,58 @@ pub fn form_data(content: &JsValue, filename: &str, purpose: &str) -> Result<JsV
 
 /// `waitFor`'s `{ pollInterval = 30000, timeout, signal, onProgress }`.
 pub fn wait_options(options: &JsValue) -> Result<crate::api::WaitOptions> {
-    let poll_interval_ms = match optional_number(options, "pollInterval")? {
-        None => 30_000,
-        Some(ms) if ms.is_finite() && (1.0..=f64::from(i32::MAX)).contains(&ms) => ms.round() as u32,
-        Some(_) => {
-            return Err(Error::invalid_argument("`pollInterval` must be a number of milliseconds of at least 1"))
-        }
-    };
     let timeout_ms = match optional_number(options, "timeout")? {
         None => None,
         Some(ms) if ms.is_finite() && ms > 0.0 => Some(ms),
         Some(_) => return Err(Error::invalid_argument("`timeout` must be a positive number of milliseconds")),
     };
-    let on_progress = get(options, "onProgress");
-    let on_progress = if is_absent(&on_progress) {
+    Ok(crate::api::WaitOptions {
+        poll_interval_ms: poll_interval(options)?,
+        timeout_ms,
+        signal: signal(options)?,
+        on_progress: optional_function(options, "onProgress")?,
+    })
+}
+
+/// `pollInterval`, default 30 s.
+fn poll_interval(options: &JsValue) -> Result<u32> {
+    match optional_number(options, "pollInterval")? {
+        None => Ok(30_000),
+        Some(ms) if ms.is_finite() && (1.0..=f64::from(i32::MAX)).contains(&ms) => Ok(ms.round() as u32),
+        Some(_) => Err(Error::invalid_argument("`pollInterval` must be a number of milliseconds of at least 1")),
+    }
+}
+
+fn optional_function(options: &JsValue, key: &str) -> Result<Option<Function>> {
+    let value = get(options, key);
+    if is_absent(&value) {
+        return Ok(None);
+    }
+    value.dyn_into::<Function>().map(Some).map_err(|_| Error::invalid_argument(format!("`{key}` must be a function")))
+}
+
+/// `watch`'s `{ ids, pollInterval = 30000, signal, onUpdate, onError }`.
+pub fn watch_options(options: &JsValue) -> Result<crate::api::WatchOptions> {
+    let ids = get(options, "ids");
+    let ids = if is_absent(&ids) {
         None
     } else {
-        Some(
-            on_progress
-                .dyn_into::<Function>()
-                .map_err(|_| Error::invalid_argument("`onProgress` must be a function"))?,
-        )
+        let Some(array) = ids.dyn_ref::<js_sys::Array>() else {
+            return Err(Error::invalid_argument("`ids` must be an array of batch ids"));
+        };
+        let mut out = Vec::with_capacity(array.length() as usize);
+        for value in array.iter() {
+            let id = id("each of `ids`", &value)?;
+            crate::core::check_id("each of `ids`", &id)?;
+            out.push(id);
+        }
+        Some(out)
     };
-    Ok(crate::api::WaitOptions { poll_interval_ms, timeout_ms, signal: signal(options)?, on_progress })
+    Ok(crate::api::WatchOptions {
+        ids,
+        poll_interval_ms: poll_interval(options)?,
+        signal: signal(options)?,
+        on_update: optional_function(options, "onUpdate")?,
+        on_error: optional_function(options, "onError")?,
+    })
 }

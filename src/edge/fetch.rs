@@ -68,14 +68,16 @@ impl Answer {
     }
 
     /// Lets the caller's signal abort the body stream after we hand the Response over. Only JS
-    /// functions are involved, so the listener costs nothing once both objects are garbage.
+    /// functions are involved, so the listener costs nothing once both objects are garbage. The
+    /// listener is `controller.abort` with `undefined` bound as its reason: the event comes second
+    /// and is ignored, so the stream fails with a plain `AbortError`, not with the Event.
     pub fn link_signal(&self, signal: Option<&AbortSignal>) {
         if let (Some(signal), Some(abort)) = (signal, method(&self.controller, "abort")) {
             let options = Object::new();
             let _ = Reflect::set(&options, &"once".into(), &JsValue::TRUE);
             let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
                 "abort",
-                abort.bind0(&self.controller).unchecked_ref(),
+                abort.bind1(&self.controller, &JsValue::UNDEFINED).unchecked_ref(),
                 options.unchecked_ref(),
             );
         }
