@@ -1,5 +1,5 @@
 # Each target installs what it needs on a fresh machine (see scripts/setup.sh).
-.PHONY: setup pkg test demo fuzz
+.PHONY: setup pkg test demo fuzz bench
 
 setup:
 	bash scripts/setup.sh
@@ -18,3 +18,8 @@ demo: pkg
 # Each cargo-fuzz target for FUZZ_SECONDS (default 300); crashes land in fuzz/artifacts/.
 fuzz:
 	bash scripts/fuzz.sh
+
+# llm-batches beside the openai npm package and a fetch + JSON.parse baseline; prints the table and
+# writes bench/RESULTS.md and bench/results.json (about 3 minutes).
+bench: pkg
+	cd bench && npm ci --no-audit --no-fund && node run.mjs

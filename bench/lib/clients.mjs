@@ -1,0 +1,69 @@
+// The three clients under test, behind one shape so every measurement runs the same steps:
+//   ours     llm-batches (../pkg through the root's node_modules link)
+//   openai   the official SDK, default fetch transport
+//   fetch    the floor: the platform's fetch + res.json() / res.text(), no client at all
+// Only the chosen client's module is imported, so a child process carries no other library.
+export const CLIENTS = ['ours', 'openai', 'fetch'];
+
+/** `{ list(limit), retrieve(id), readAll(fileId) }` for `name` against `baseURL` (…/v1). */
+export async function load(name, baseURL) {
+  if (name === 'ours') {
+    const { BatchClient } = await import('llm-batches');
+    const client = new BatchClient({ apiKey: 'x', baseURL, maxRetries: 0 });
+    return {
+      list: (limit) => client.list({ limit }),
+      retrieve: (id) => client.retrieve(id),
+      // Streams the output file through the Rust JSONL decoder; memory holds one partial line.
+      async readAll(fileId) {
+        let count = 0;
+        let errors = 0;
+        for await (const r of client.results({ output_file_id: fileId })) {
+          count++;
+          if (r.error !== null) errors++;
+        }
+        return { count, errors };
+      },
+    };
+  }
+  if (name === 'openai') {
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ apiKey: 'x', baseURL, maxRetries: 0 });
+    return {
+      // Awaiting the PagePromise gives the first page object; no auto-pagination.
+      list: (limit) => client.batches.list({ limit }),
+      retrieve: (id) => client.batches.retrieve(id),
+      // What the SDK offers for an output file: the whole body as text, then one JSON.parse a line.
+      async readAll(fileId) {
+        const text = await (await client.files.content(fileId)).text();
+        return parseLines(text);
+      },
+    };
+  }
+  if (name === 'fetch') {
+    const headers = { authorization: 'Bearer x' };
+    const get = async (path) => {
+      const res = await fetch(`${baseURL}${path}`, { headers });
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+      return res;
+    };
+    return {
+      list: async (limit) => (await get(`/batches?limit=${limit}`)).json(),
+      retrieve: async (id) => (await get(`/batches/${encodeURIComponent(id)}`)).json(),
+      readAll: async (fileId) => parseLines(await (await get(`/files/${encodeURIComponent(fileId)}/content`)).text()),
+    };
+  }
+  throw new Error(`unknown client ${name}`);
+}
+
+/** split + JSON.parse every line, counting (nothing parsed is kept: the kindest case for memory). */
+function parseLines(text) {
+  let count = 0;
+  let errors = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const r = JSON.parse(line);
+    count++;
+    if (r.error !== null || r.response?.body?.error) errors++;
+  }
+  return { count, errors };
+}
