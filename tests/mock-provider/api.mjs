@@ -1,7 +1,10 @@
-// The provider API below a dialect prefix. Routes are a table so that files, creation and
-// cancellation can be added as rows; handlers get a small context and return `{ status?, body }`
-// or throw an ApiError, leaving auth, faults and error rendering to the server.
+// The provider API below a dialect prefix. Routes are a table; a handler gets a small context and
+// returns `{ status?, body, headers? }` (JSON) or `{ status?, payload, headers?, download? }` (raw
+// bytes, streamed; `download` names the file so the mock can record the transfer), or throws an
+// ApiError, leaving auth, faults, error rendering and delivery to the server.
 import { ApiError } from './http.mjs';
+import { LiveBatch } from './lifecycle.mjs';
+import { boundaryOf, parseMultipart } from './multipart.mjs';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -9,7 +12,12 @@ const MAX_LIMIT = 100;
 /** `shape` tells fault responders what a well-formed answer would have been. */
 const ROUTES = [
   { method: 'GET', pattern: ['batches'], shape: 'page', handle: listBatches },
+  { method: 'POST', pattern: ['batches'], shape: 'batch', handle: createBatch },
   { method: 'GET', pattern: ['batches', ':id'], shape: 'batch', handle: retrieveBatch },
+  { method: 'POST', pattern: ['batches', ':id', 'cancel'], shape: 'batch', handle: cancelBatch },
+  { method: 'POST', pattern: ['files'], shape: 'file', handle: uploadFile },
+  { method: 'GET', pattern: ['files', ':id'], shape: 'file', handle: retrieveFile },
+  { method: 'GET', pattern: ['files', ':id', 'content'], shape: 'content', handle: fileContent },
 ];
 
 /**
@@ -50,10 +58,12 @@ function clampLimit(raw) {
   return Math.min(MAX_LIMIT, Math.max(1, n));
 }
 
-function listBatches({ store, query }) {
+// ---- batches -------------------------------------------------------------------------------------
+
+function listBatches({ batches, query }) {
   let start = 0;
   if (query.after !== undefined) {
-    const index = store.indexOf(query.after);
+    const index = batches.indexOf(query.after);
     if (index < 0) {
       throw new ApiError(400, `No batch found with id '${query.after}' to list after.`, {
         code: 'invalid_cursor',
@@ -63,20 +73,119 @@ function listBatches({ store, query }) {
     start = index + 1;
   }
   const limit = clampLimit(query.limit);
-  const data = store.slice(start, start + limit);
+  const data = batches.slice(start, start + limit).map((entry) => entry.view().batch);
   return {
     body: {
       object: 'list',
       data,
       first_id: data.length ? data[0].id : null,
       last_id: data.length ? data[data.length - 1].id : null,
-      has_more: start + data.length < store.size,
+      has_more: start + data.length < batches.size,
     },
   };
 }
 
-function retrieveBatch({ store, params }) {
-  const batch = store.get(params.id);
-  if (!batch) throw new ApiError(404, `No batch found with id '${params.id}'.`, { code: 'not_found' });
-  return { body: batch };
+function batchOr404(batches, id) {
+  const entry = batches.get(id);
+  if (!entry) throw new ApiError(404, `No batch found with id '${id}'.`, { code: 'not_found' });
+  return entry;
+}
+
+/** A batch still moving tells pollers when the next step is due, as OpenAI does. */
+function batchAnswer(view, clock) {
+  return { body: view.batch, headers: view.moving ? { 'openai-poll-after-ms': String(clock.pollAfterMs) } : {} };
+}
+
+function retrieveBatch({ batches, params, clock }) {
+  return batchAnswer(batchOr404(batches, params.id).view(), clock);
+}
+
+function missing(param) {
+  return new ApiError(400, `Missing required parameter: '${param}'.`, { code: 'missing_required_parameter', param });
+}
+
+function invalid(param, message) {
+  return new ApiError(400, message, { code: 'invalid_value', param });
+}
+
+function jsonObjectBody(body) {
+  let value;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ApiError(400, 'The request body is not valid JSON.', { code: 'invalid_request' });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ApiError(400, 'The request body must be a JSON object.', { code: 'invalid_request' });
+  }
+  return value;
+}
+
+function createBatch({ dialect, batches, files, body, clock, newId }) {
+  const params = jsonObjectBody(body);
+  for (const name of ['input_file_id', 'endpoint']) {
+    if (params[name] === undefined || params[name] === null || params[name] === '') throw missing(name);
+    if (typeof params[name] !== 'string') throw invalid(name, `Invalid type for '${name}': expected a string.`);
+  }
+  const input = files.get(params.input_file_id);
+  if (!input) throw invalid('input_file_id', `Invalid 'input_file_id': no file with id '${params.input_file_id}'.`);
+  if (input.file.purpose !== 'batch') {
+    throw invalid('input_file_id', `Invalid 'input_file_id': its purpose is '${input.file.purpose}', not 'batch'.`);
+  }
+  if (params.completion_window !== undefined && typeof params.completion_window !== 'string') {
+    throw invalid('completion_window', "Invalid type for 'completion_window': expected a string such as '24h'.");
+  }
+  const { metadata } = params;
+  if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
+    throw invalid('metadata', "Invalid type for 'metadata': expected an object.");
+  }
+  const makeFile = (content, filename) =>
+    files.add({ id: newId('file'), filename, purpose: 'batch_output', content, createdMs: clock.now() }).file.id;
+  const batch = new LiveBatch({ id: newId('batch'), dialect, params, input: input.content, clock, makeFile });
+  batches.prepend(batch);
+  return { body: batch.view().batch };
+}
+
+function cancelBatch({ batches, params, clock }) {
+  const entry = batchOr404(batches, params.id);
+  if (!entry.cancel()) {
+    const status = entry.view().batch.status;
+    // Retrying cannot help, and the header says so (a 409 is otherwise worth a retry).
+    throw new ApiError(409, `Cannot cancel batch '${params.id}': its status is '${status}'.`, {
+      code: 'conflict',
+      headers: { 'x-should-retry': 'false' },
+    });
+  }
+  return batchAnswer(entry.view(), clock);
+}
+
+// ---- files ---------------------------------------------------------------------------------------
+
+function uploadFile({ files, body, headers, clock, newId }) {
+  const boundary = boundaryOf(headers['content-type']);
+  if (!boundary) {
+    throw new ApiError(400, 'Uploads must be multipart/form-data with a boundary.', { code: 'invalid_request' });
+  }
+  const parts = parseMultipart(body, boundary);
+  const file = parts.find((p) => p.name === 'file' && p.filename !== null);
+  if (!file) throw missing('file');
+  const purpose = parts.find((p) => p.name === 'purpose' && p.filename === null)?.content.toString('utf8');
+  if (!purpose) throw missing('purpose');
+  const entry = files.add({ id: newId('file'), filename: file.filename, purpose, content: file.content, createdMs: clock.now() });
+  return { body: entry.file };
+}
+
+function fileOr404(files, id) {
+  const entry = files.get(id);
+  if (!entry) throw new ApiError(404, `No such File object: ${id}`, { code: 'not_found' });
+  return entry;
+}
+
+function retrieveFile({ files, params }) {
+  return { body: fileOr404(files, params.id).file };
+}
+
+function fileContent({ files, params }) {
+  const entry = fileOr404(files, params.id);
+  return { payload: entry.payload, headers: { 'content-type': 'application/octet-stream' }, download: params.id };
 }

@@ -6,9 +6,9 @@ import { FaultSpecError } from './faults.mjs';
 
 export const CONTROL_PREFIX = '/__mock/';
 
-function parseJson(text) {
+function parseJson(bytes) {
   try {
-    return JSON.parse(text || '{}');
+    return JSON.parse(bytes.toString('utf8') || '{}');
   } catch {
     throw new FaultSpecError('body must be JSON');
   }
@@ -27,6 +27,12 @@ const ROUTES = {
   'DELETE /__mock/faults': (_req, res, state) => {
     state.faults.clear();
     sendJson(res, 200, { ok: true });
+  },
+  /** `{ dialect?, id?, content, filename?, purpose? }` stores a file; `{ dialect?, id, lines, … }` generates one. */
+  'POST /__mock/files': async (req, res, state) => {
+    const { content, lines, ...rest } = parseJson(await readBody(req));
+    const file = lines === undefined ? state.addFile({ ...rest, content: content ?? '' }) : state.addFile({ ...rest, lines });
+    sendJson(res, 201, { file });
   },
   'GET /__mock/requests': (_req, res, state) => sendJson(res, 200, state.requests),
   'DELETE /__mock/requests': (_req, res, state) => {
@@ -48,7 +54,8 @@ export async function handleControl(req, res, path, state) {
   try {
     await handler(req, res, state);
   } catch (error) {
-    if (!(error instanceof FaultSpecError) && !(error instanceof SyntaxError)) throw error;
+    // TypeError: a bad argument to a state method (an unknown dialect, a duplicate file id, …).
+    if (!(error instanceof FaultSpecError) && !(error instanceof SyntaxError) && !(error instanceof TypeError)) throw error;
     sendMockError(res, 400, error.message);
   }
 }

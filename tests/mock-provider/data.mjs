@@ -1,6 +1,9 @@
-// What each dialect's provider "has": its batches, in list order. Fixtures are read from
+// What each dialect's provider "has": its batches, in list order, and its files. Fixtures are read from
 // tests/fixtures at start (never copied here) so the mock and the native tests cannot drift apart.
 import { readFileSync } from 'node:fs';
+import { DIALECTS } from './dialects.mjs';
+import { FileStore } from './files.mjs';
+import { StaticBatch } from './lifecycle.mjs';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 
@@ -10,21 +13,29 @@ function readFixture(name) {
 
 /**
  * One provider's batches. Store order is list order (newest first), which is why the store keeps
- * an array next to the id index: later work (creation prepends, cancellation and the state clock
- * update in place) only has to keep both in step here.
+ * an array next to the id index: creation prepends, and cancellation and the clock change entries
+ * in place (lifecycle.mjs), so both stay in step here. Entries are StaticBatch or LiveBatch; their
+ * `view()` is what the provider sends now.
  */
 export class BatchStore {
   #order = [];
   #byId = new Map();
 
-  constructor(batches) {
-    for (const batch of batches) this.#append(batch);
+  /** `batches` in the dialect's wire shape, newest first. */
+  constructor(batches, dialect, clock) {
+    for (const batch of batches) this.#index(new StaticBatch(batch, dialect, clock));
+    this.#order = [...this.#byId.values()];
   }
 
-  #append(batch) {
-    if (this.#byId.has(batch.id)) throw new Error(`duplicate batch id ${batch.id}`);
-    this.#order.push(batch);
-    this.#byId.set(batch.id, batch);
+  #index(entry) {
+    if (this.#byId.has(entry.id)) throw new Error(`duplicate batch id ${entry.id}`);
+    this.#byId.set(entry.id, entry);
+  }
+
+  /** A new batch goes first: lists are newest first. */
+  prepend(entry) {
+    this.#index(entry);
+    this.#order.unshift(entry);
   }
 
   get size() {
@@ -37,8 +48,8 @@ export class BatchStore {
 
   /** Position in list order, or -1; the `after` cursor is resolved through this. */
   indexOf(id) {
-    const batch = this.#byId.get(id);
-    return batch === undefined ? -1 : this.#order.indexOf(batch);
+    const entry = this.#byId.get(id);
+    return entry === undefined ? -1 : this.#order.indexOf(entry);
   }
 
   slice(start, end) {
@@ -262,11 +273,17 @@ function ppinfraBatches() {
   return readFixture('ppinfra_list_page.json').data;
 }
 
-/** Fresh stores for every dialect; called at start and on reset, so no state leaks between tests. */
-export function createStores() {
-  return {
-    openai: new BatchStore(openaiBatches()),
-    token360: new BatchStore(token360Batches()),
-    ppinfra: new BatchStore(ppinfraBatches()),
-  };
+const FIXTURE_BATCHES = { openai: openaiBatches, token360: token360Batches, ppinfra: ppinfraBatches };
+
+/**
+ * Fresh stores for every dialect: `{ [dialect]: { batches: BatchStore, files: FileStore } }`.
+ * Called at start and on reset, so no state leaks between tests.
+ */
+export function createStores(clock) {
+  return Object.fromEntries(
+    DIALECTS.map((dialect) => [
+      dialect.name,
+      { batches: new BatchStore(FIXTURE_BATCHES[dialect.name](), dialect, clock), files: new FileStore() },
+    ]),
+  );
 }

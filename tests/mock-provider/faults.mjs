@@ -5,7 +5,16 @@ import { ApiError, send, sendJson } from './http.mjs';
 
 export class FaultSpecError extends Error {}
 
-const KINDS = new Set(['status', 'malformed_json', 'html', 'hang', 'drop', 'error_body_200', 'echo_auth', 'wrong_types']);
+/**
+ * Delivery faults let the route do its work and then break the sending of its real answer
+ * (delivery.mjs): they are what makes a client unsure whether its create went through.
+ */
+const DELIVERY_KINDS = new Set(['drop_after_create', 'drop_mid_body', 'slow']);
+const KINDS = new Set(['status', 'malformed_json', 'html', 'hang', 'drop', 'error_body_200', 'echo_auth', 'wrong_types', 'huge', ...DELIVERY_KINDS]);
+
+export function isDeliveryFault(fault) {
+  return DELIVERY_KINDS.has(fault.kind);
+}
 
 /** Statuses a client may retry; the mock tells it to retry quickly so tests stay fast. */
 const RETRYABLE = new Set([408, 409, 429]);
@@ -42,7 +51,20 @@ export function parseFaultSpec(spec) {
     else if (name === 'key') fault.key = v;
     else fault.params[name] = v;
   }
+  checkParams(fault);
   return fault;
+}
+
+/** Parameters whose typo would silently change the fault are checked when it is armed. */
+function checkParams(fault) {
+  const { retry_after_date: date, mb, status } = fault.params;
+  if (fault.kind === 'huge' && status !== undefined && !(Number.isInteger(Number(status)) && Number(status) >= 200 && Number(status) <= 599)) {
+    throw new FaultSpecError(`status must be an HTTP status, got '${status}'`);
+  }
+  if (date !== undefined && !Number.isFinite(Number(date))) {
+    throw new FaultSpecError(`retry_after_date must be seconds from now, got '${date}'`);
+  }
+  if (mb !== undefined && !(Number(mb) > 0 && Number(mb) <= 1024)) throw new FaultSpecError(`mb must be in (0, 1024], got '${mb}'`);
 }
 
 /** A programmatic rule's path: a suffix of the path after the prefix, or a RegExp over it. */
@@ -130,16 +152,56 @@ const WRONG_TYPES_BATCH = {
 };
 
 function retryHeaders(fault) {
-  const { retry_after_ms: ms = DEFAULT_RETRY_AFTER_MS, retry_after: seconds, should_retry: shouldRetry } = fault.params;
+  const { retry_after_ms: ms = DEFAULT_RETRY_AFTER_MS, retry_after: seconds, retry_after_date: date, should_retry: shouldRetry } = fault.params;
   const headers = {};
   if ((RETRYABLE.has(fault.status) || fault.status >= 500) && ms !== 'none') headers['retry-after-ms'] = ms;
   if (seconds !== undefined) headers['retry-after'] = seconds;
+  // An HTTP date `date` seconds from now (whole seconds, as the format has no finer unit).
+  if (date !== undefined) headers['retry-after'] = new Date(Date.now() + Number(date) * 1000).toUTCString();
   if (shouldRetry !== undefined) headers['x-should-retry'] = shouldRetry;
   return headers;
 }
 
+const MIB = 1024 * 1024;
+const hugeStatus = (fault) => Number(fault.params.status ?? 200);
+const HUGE_BATCH = {
+  id: 'batch_huge',
+  object: 'batch',
+  endpoint: '/v1/chat/completions',
+  status: 'completed',
+  input_file_id: 'file-huge',
+  completion_window: '24h',
+  created_at: 1_710_000_000,
+  request_counts: { total: 1, completed: 1, failed: 0 },
+};
+
 /**
- * Each responder answers (or pointedly does not answer) in place of the route. `ctx` holds `req`,
+ * `mb` MiB (default 50) in one answer: with status 200 a JSON batch (a page of it on the list
+ * route) whose extra field `padding` holds the bulk; with another status an HTML error page whose
+ * text is that long. Built per request and dropped after it, so the mock holds no 50 MB for long.
+ */
+function hugeBody(fault, shape) {
+  const size = Math.round(Number(fault.params.mb ?? 50) * MIB);
+  const status = hugeStatus(fault);
+  if (status === 200) {
+    const batch = JSON.stringify({ ...HUGE_BATCH, padding: '' });
+    const page = shape === 'page';
+    const head = page ? `{"object":"list","first_id":"batch_huge","last_id":"batch_huge","has_more":false,"data":[${batch.slice(0, -2)}` : batch.slice(0, -2);
+    const tail = page ? '"}]}' : '"}';
+    const fill = Math.max(0, size - head.length - tail.length);
+    return { type: 'application/json', bytes: Buffer.concat([Buffer.from(head), Buffer.alloc(fill, 'x'), Buffer.from(tail)]) };
+  }
+  const title = `${status} ${status === 502 ? 'Bad Gateway' : 'Error'}`;
+  const head = `<html>\n<head><title>${title}</title></head>\n<body>\n<center><h1>${title}</h1></center>\n<pre>`;
+  const tail = '</pre>\n<hr><center>nginx</center>\n</body>\n</html>\n';
+  const line = 'upstream sent too big header while reading response header from upstream\n';
+  const fill = Buffer.alloc(Math.max(0, size - head.length - tail.length), line);
+  return { type: 'text/html; charset=utf-8', bytes: Buffer.concat([Buffer.from(head), fill, Buffer.from(tail)]) };
+}
+
+/**
+ * Each responder answers (or pointedly does not answer) in place of the route; delivery faults
+ * have none, since the route answers. `ctx` holds `req`,
  * `res`, the matched route's `shape` (`page`, `batch` or null) and `sendError(ApiError)`.
  */
 const RESPONDERS = {
@@ -168,6 +230,10 @@ const RESPONDERS = {
   echo_auth(_fault, ctx) {
     const received = ctx.req.headers.authorization ?? '';
     ctx.sendError(new ApiError(400, `Incorrect API key provided: ${received}`, { code: 'invalid_api_key' }));
+  },
+  huge(fault, { res, shape }) {
+    const { type, bytes } = hugeBody(fault, shape);
+    send(res, hugeStatus(fault), bytes, { 'content-type': type });
   },
   wrong_types(_fault, { res, shape }) {
     const batch = structuredClone(WRONG_TYPES_BATCH);

@@ -55,10 +55,11 @@ export function sendMockError(res, status, message) {
   sendJson(res, status, { error: { message: `mock provider: ${message}`, type: 'mock_error', param: null, code: 'mock_error' } });
 }
 
+/** The raw bytes: an upload must reach the multipart parser exactly as sent. */
 export async function readBody(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /**

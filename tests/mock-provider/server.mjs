@@ -6,7 +6,7 @@
 //   await fetch(`${mock.url}/openai/v1/batches`, { headers: { authorization: 'Bearer x' } });
 //   await mock.close();
 //
-// CLI: node tests/mock-provider/server.mjs [--port 8080] [--static /=www] [--static /pkg/=pkg]
+// CLI: node tests/mock-provider/server.mjs [--port 8080] [--static /=www] [--static /pkg/=pkg] [--demo]
 import http from 'node:http';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -15,35 +15,79 @@ import { parseArgs } from 'node:util';
 import { matchRoute } from './api.mjs';
 import { CONTROL_PREFIX, handleControl } from './control.mjs';
 import { createStores } from './data.mjs';
-import { matchDialect } from './dialects.mjs';
-import { Faults, FaultSpecError, respondWithFault } from './faults.mjs';
+import { seedDemo } from './demo.mjs';
+import { DEFAULT_CHUNK_BYTES, deliver, jsonAnswer, startDownload } from './delivery.mjs';
+import { dialectNamed, matchDialect } from './dialects.mjs';
+import { Faults, FaultSpecError, isDeliveryFault, respondWithFault } from './faults.mjs';
 import { ApiError, readBody, sendJson, sendMockError, sendPreflight, setCommonHeaders, splitTarget } from './http.mjs';
 import { createStaticHandler } from './static.mjs';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+const DEFAULT_STEP_MS = 200;
+
 /** Everything a test may inspect or reset; one instance per running mock. */
 class MockState {
   /** Kept as one array for the mock's lifetime so callers may hold on to `mock.requests`. */
   requests = [];
+  /** Likewise: every file content transfer, see delivery.mjs' startDownload. */
+  downloads = [];
   faults = new Faults();
-  stores = createStores();
   #lastRequestId = 0;
+  #lastIds = new Map();
+
+  /** `clock = { now, stepMs, pollAfterMs }` drives every batch (lifecycle.mjs); `chunkBytes` file streaming. */
+  constructor({ clock, chunkBytes, seed = null }) {
+    this.clock = clock;
+    this.chunkBytes = chunkBytes;
+    this.stores = createStores(clock);
+    // `seed(state)` lays extra data (the demo's) over the stores, again after every reset.
+    this.seed = seed;
+    seed?.(this);
+  }
 
   nextRequestId() {
     this.#lastRequestId += 1;
     return `req_${this.#lastRequestId}`;
   }
 
+  /** `file-0001`, `batch_0001`, …: per kind, from 1 after start or reset, so runs are reproducible. */
+  newId = (kind) => {
+    const n = (this.#lastIds.get(kind) ?? 0) + 1;
+    this.#lastIds.set(kind, n);
+    return `${kind}${kind === 'file' ? '-' : '_'}${String(n).padStart(4, '0')}`;
+  };
+
   record(req, path, query, body, requestId) {
     this.requests.push({ method: req.method, path, query, headers: { ...req.headers }, body, time: Date.now(), requestId });
   }
 
+  /** A file of `dialect` added by the test itself (`content`) or generated on the fly (`lines`). */
+  addFile({ dialect = 'openai', id, content, filename, purpose = 'batch', ...generated }) {
+    const { files } = this.stores[dialectNamed(dialect).name];
+    const createdMs = this.clock.now();
+    if (content !== undefined) {
+      if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw new TypeError('content must be a string or bytes');
+      const fileId = id ?? this.newId('file');
+      return files.add({ id: fileId, filename: filename ?? `${fileId}.jsonl`, purpose, content, createdMs }).file;
+    }
+    return files.addGenerated({ id, createdMs, ...generated }).file;
+  }
+
+  /** What `dialect` lists now, newest first. */
+  batches(dialect = 'openai') {
+    const { batches } = this.stores[dialectNamed(dialect).name];
+    return batches.slice(0).map((entry) => entry.view().batch);
+  }
+
   reset() {
     this.requests.length = 0;
+    this.downloads.length = 0;
     this.faults.clear();
-    this.stores = createStores();
+    this.stores = createStores(this.clock);
     this.#lastRequestId = 0;
+    this.#lastIds.clear();
+    this.seed?.(this);
   }
 }
 
@@ -51,29 +95,48 @@ function hasBearer(req) {
   return /^Bearer\s+\S/i.test(req.headers.authorization ?? '');
 }
 
-async function handleApi(req, res, { dialect, rest, path, query }, state) {
-  const body = await readBody(req);
-  state.record(req, path, query, body, res.getHeader('x-request-id'));
-  const match = matchRoute(req.method, rest);
-  const sendError = (error) => sendJson(res, error.status, dialect.errorBody(error.status, error), error.headers);
+/** The route's answer, or the dialect's error for what it threw, ready for delivery. */
+function answer(req, { dialect, path, query, body, match }, state) {
+  const errorAnswer = (error) => jsonAnswer(error.status, dialect.errorBody(error.status, error), error.headers);
   try {
-    // Faults come before auth: they stand for a proxy or server failing whatever the request was.
-    const fault = state.faults.take({ method: req.method, dialect: dialect.name, rest, header: req.headers['x-mock-fault'] });
-    if (fault) {
-      respondWithFault(fault, { req, res, shape: match?.route.shape ?? null, sendError });
-      return;
-    }
     if (!hasBearer(req)) {
       throw new ApiError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", { code: 'invalid_api_key' });
     }
     if (!match) throw new ApiError(404, `Invalid URL (${req.method} ${path}).`, { code: 'not_found' });
-    const result = match.route.handle({ store: state.stores[dialect.name], params: match.params, query, body });
-    sendJson(res, result.status ?? 200, result.body);
+    const { batches, files } = state.stores[dialect.name];
+    const result = match.route.handle({
+      dialect, batches, files, params: match.params, query, body, headers: req.headers, clock: state.clock, newId: state.newId,
+    });
+    const status = result.status ?? 200;
+    if (!result.payload) return jsonAnswer(status, result.body, result.headers);
+    const download = result.download === undefined ? null : startDownload(state.downloads, { path, fileId: result.download, bytes: result.payload.length });
+    return { status, headers: result.headers, payload: result.payload, download };
   } catch (error) {
-    if (error instanceof ApiError) sendError(error);
-    else if (error instanceof FaultSpecError) sendMockError(res, 400, `bad x-mock-fault: ${error.message}`);
-    else throw error;
+    if (error instanceof ApiError) return errorAnswer(error);
+    throw error;
   }
+}
+
+async function handleApi(req, res, { dialect, rest, path, query }, state) {
+  const body = await readBody(req);
+  state.record(req, path, query, body.toString('utf8'), res.getHeader('x-request-id'));
+  const match = matchRoute(req.method, rest);
+  let fault;
+  try {
+    // Faults come before auth: they stand for a proxy or server failing whatever the request was.
+    fault = state.faults.take({ method: req.method, dialect: dialect.name, rest, header: req.headers['x-mock-fault'] });
+  } catch (error) {
+    if (!(error instanceof FaultSpecError)) throw error;
+    sendMockError(res, 400, `bad x-mock-fault: ${error.message}`);
+    return;
+  }
+  if (fault && !isDeliveryFault(fault)) {
+    const sendError = (error) => sendJson(res, error.status, dialect.errorBody(error.status, error), error.headers);
+    respondWithFault(fault, { req, res, shape: match?.route.shape ?? null, sendError });
+    return;
+  }
+  const reply = answer(req, { dialect, path, query, body, match }, state);
+  await deliver(res, reply, { fault, chunkBytes: state.chunkBytes, download: reply.download });
 }
 
 async function dispatch(req, res, state, serveStatic) {
@@ -110,15 +173,30 @@ function listen(server, port, host) {
 }
 
 /**
- * Starts a mock provider. `opts`: `{ port = 0, host = '127.0.0.1', static: { '/prefix/': dir } }`.
- * Resolves to `{ url, port, requests, addFault, clearFaults, reset, close }`.
+ * Starts a mock provider. `opts`: `{ port = 0, host = '127.0.0.1', static: { '/prefix/': dir },
+ * stepMs = 200, pollAfterMs = stepMs, chunkBytes = 16384, now = Date.now }`: batches move one
+ * step every `stepMs`, a moving batch asks pollers to come back after `pollAfterMs`, and `now`
+ * replaces the clock they move by. `demo: true | { speed }` serves demo.mjs' batches instead of the
+ * OpenAI and PPInfra fixtures. `keepAlive: false` closes every connection after its answer.
+ * Resolves to `{ url, port, requests, downloads, addFault, clearFaults, addFile, addGeneratedFile,
+ * batches, reset, close }`.
  */
 export async function startMock(opts = {}) {
-  const { port = 0, host = '127.0.0.1', static: mounts = {} } = opts;
+  const { port = 0, host = '127.0.0.1', static: mounts = {}, stepMs = DEFAULT_STEP_MS, chunkBytes = DEFAULT_CHUNK_BYTES, now = Date.now } = opts;
+  const { pollAfterMs = stepMs } = opts;
   if (!LOOPBACK.has(host)) throw new Error(`the mock provider only listens on loopback, not ${host}`);
-  const state = new MockState();
+  for (const [name, value] of Object.entries({ stepMs, pollAfterMs, chunkBytes })) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  }
+  if (typeof now !== 'function') throw new Error('now must be a function returning milliseconds');
+  const seed = opts.demo ? (s) => seedDemo(s, opts.demo === true ? {} : opts.demo) : null;
+  const state = new MockState({ clock: { now, stepMs, pollAfterMs }, chunkBytes, seed });
   const serveStatic = createStaticHandler(mounts);
+  // keepAlive: false answers everything with `Connection: close`, so no request ever rides a reused
+  // socket (a browser silently resends one whose reused socket closed before any answer).
+  const keepAlive = opts.keepAlive ?? true;
   const server = http.createServer((req, res) => {
+    if (!keepAlive) res.setHeader('connection', 'close');
     dispatch(req, res, state, serveStatic).catch((error) => failSafely(res, error));
   });
   await listen(server, port, host);
@@ -128,9 +206,16 @@ export async function startMock(opts = {}) {
     url: `http://${urlHost}:${actualPort}`,
     port: actualPort,
     requests: state.requests,
+    downloads: state.downloads,
     /** `{ method?, path? (suffix or RegExp of the path after the prefix), dialect?, fault, times? }` */
     addFault: (rule) => state.faults.add(rule),
     clearFaults: () => state.faults.clear(),
+    /** `{ dialect = 'openai', id?, content, filename?, purpose = 'batch' }` -> the file object. */
+    addFile: ({ content, ...rest }) => state.addFile({ ...rest, content: content ?? '' }),
+    /** `{ dialect = 'openai', id, lines, lineBytes = 550, errorEvery?, malformedEvery? }` -> its size in bytes. */
+    addGeneratedFile: ({ content, filename, purpose, ...rest }) => state.addFile(rest).bytes,
+    /** The batches `dialect` lists now (rendered as it sends them), newest first. */
+    batches: (dialect) => state.batches(dialect),
     reset: () => state.reset(),
     close: () => closeServer(server),
   };
@@ -150,7 +235,11 @@ function closeServer(server) {
 function parseCli(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string', default: '0' }, static: { type: 'string', multiple: true, default: [] } },
+    options: {
+      port: { type: 'string', default: '0' },
+      static: { type: 'string', multiple: true, default: [] },
+      demo: { type: 'boolean', default: false },
+    },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
@@ -160,12 +249,14 @@ function parseCli(argv) {
     if (eq <= 0) throw new Error(`bad --static ${spec}: expected /prefix/=directory`);
     mounts[spec.slice(0, eq)] = path.resolve(spec.slice(eq + 1));
   }
-  return { port, static: mounts };
+  return { port, static: mounts, demo: values.demo };
 }
 
 async function main() {
-  const mock = await startMock(parseCli(process.argv.slice(2)));
+  const options = parseCli(process.argv.slice(2));
+  const mock = await startMock(options);
   console.log(`mock provider listening on ${mock.url}`);
+  if (options.demo) console.log(`dashboard: ${mock.url}/`);
   const stop = () => mock.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

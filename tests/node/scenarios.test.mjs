@@ -10,7 +10,7 @@ import { scenarios, runScenario } from '../shared/scenarios.mjs';
 import * as pkg from 'llm-batches';
 
 const { BatchClient, BatchError, isTerminal } = pkg;
-const lib = { BatchClient, BatchError, isTerminal };
+const lib = pkg; // the whole public surface, as the other runtimes hand it over
 
 const readJson = (name) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
 const fixtures = {

@@ -6,7 +6,7 @@
 // AbortController, setTimeout, crypto/Math.random).
 //
 //   import { scenarios, runAll } from "./scenarios.mjs";
-//   const results = await runAll({ BatchClient, BatchError, isTerminal }, {
+//   const results = await runAll(await import("llm-batches"), {
 //     mockUrl: "http://127.0.0.1:1234",
 //     fixtures: { token360Expected, ppinfraExpected },
 //   });   // -> [{ name, ok, error, ms }]
@@ -273,6 +273,11 @@ function assertNoSecret(err, secrets, what) {
 
 const TERMINAL = ["completed", "failed", "expired", "cancelled"];
 const NON_TERMINAL = ["validating", "in_progress", "finalizing", "cancelling"];
+
+/** One chat request line; `extra` goes into the body (the mock fails a request whose body has `fail: true`). */
+function chatRequest(customId, extra = {}) {
+  return { custom_id: customId, method: "POST", url: "/v1/chat/completions", body: { model: "m", messages: [{ role: "user", content: customId }], ...extra } };
+}
 
 const OAI_IDS = Array.from({ length: 25 }, (_, i) => `batch_oai_${String(i).padStart(3, "0")}`);
 
@@ -688,6 +693,120 @@ export const scenarios = [
         assert.equal(call.headers["x-other"], "2", `call ${i} x-other`);
         assert.match(call.headers.authorization, /^Bearer x$/, `call ${i} authorization`);
       }
+    },
+  },
+  // ---- the lifecycle: upload, create, waitFor, results (the mock moves a batch one status a step) ----
+  ...["openai", "ppinfra"].map((dialect) => ({
+    name: `lifecycle (${dialect}): uploadFile → create → waitFor → results, in order`,
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx)[dialect] });
+      const ids = ["a", "b", "c"];
+      const jsonl = lib.toJsonl(ids.map((id) => chatRequest(id, id === "b" ? { fail: true } : {})));
+      const file = await c.uploadFile(jsonl, { filename: "in.jsonl" });
+      assert.equal(file.purpose, "batch", "uploaded file purpose");
+      const created = await c.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+      assert.equal(created.status, "validating", "status right after create");
+      const seen = [];
+      const done = await c.waitFor(created.id, { pollInterval: 50, timeout: 8_000, onProgress: (b) => seen.push(b.status) });
+      assert.equal(done.status, "completed", "final status");
+      assert.ok(lib.isTerminal(done), "isTerminal(final)");
+      assert.ok(seen.every((st) => TERMINAL.includes(st) || NON_TERMINAL.includes(st)), `normalised statuses: ${show(seen)}`);
+      assert.equal(seen.at(-1), "completed", "the last progress call");
+      assert.deepEqual(done.request_counts, { total: 3, completed: 2, failed: 1 }, "request_counts");
+      const rows = [];
+      for await (const r of c.results(done)) rows.push(r);
+      assert.deepEqual(rows.map((r) => [r.source, r.custom_id]), [["output", "a"], ["output", "c"], ["error", "b"]], "rows");
+      assert.match(rows[0].response.body.choices[0].message.content, /Mock answer to a/, "answer text");
+      assert.equal(rows[0].error, null, "a good row has no error");
+      assert.equal(rows[2].response.status_code, 400, "the failed row's status");
+      assert.equal(rows[2].error?.code, "invalid_request_error", "the failed row's error code");
+      const byId = [];
+      for await (const r of c.results(done.id)) byId.push(r.custom_id);
+      assert.deepEqual(byId, ["a", "c", "b"], "results by id");
+    },
+  })),
+  {
+    name: "results: 20,000 generated lines stream through with line numbers, errors and broken lines",
+    async run(lib, ctx) {
+      const id = `file-gen-${randomSuffix()}`;
+      const made = await fetch(`${ctx.mockUrl}/__mock/files`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ dialect: "openai", id, lines: 20_000, errorEvery: 100, malformedEvery: 1_000 }),
+      });
+      assert.equal(made.status, 201, "mock file registered");
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      let count = 0;
+      let failed = 0;
+      let broken = 0;
+      for await (const r of c.results({ output_file_id: id })) {
+        count += 1;
+        if (r.line !== count) fail(`line ${r.line} where ${count} was due`);
+        if (r.error?.code === "invalid_line") broken += 1;
+        else if (r.error) failed += 1;
+        else if (r.custom_id !== `req-${count}`) fail(`line ${count}: custom_id ${show(r.custom_id)}`);
+      }
+      assert.equal(count, 20_000, "rows");
+      assert.equal(broken, 20, "malformed lines (every 1000th)");
+      assert.equal(failed, 200 - 20, "error lines (every 100th, malformed ones excepted)");
+    },
+  },
+  {
+    name: "results: breaking out of the loop and aborting both end the download",
+    async run(lib, ctx) {
+      const id = `file-gen-${randomSuffix()}`;
+      await fetch(`${ctx.mockUrl}/__mock/files`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ dialect: "openai", id, lines: 50_000 }),
+      });
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      let n = 0;
+      for await (const r of c.results({ output_file_id: id })) {
+        n = r.line;
+        if (n === 10) break;
+      }
+      assert.equal(n, 10, "rows before the break");
+      const controller = new AbortController();
+      const err = await rejection(async () => {
+        for await (const r of c.results({ output_file_id: id }, { signal: controller.signal })) {
+          if (r.line === 5) controller.abort();
+        }
+      }, "results after abort");
+      assertBatchError(lib, err, { kind: "aborted" }, "results after abort");
+    },
+  },
+  {
+    name: "waitFor: an expired batch ends it; results then carry the unfinished requests from the error file",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      const file = await c.uploadFile(lib.toJsonl(["x", "y", "z", "w"].map((id) => chatRequest(id))));
+      const created = await c.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h", metadata: { outcome: "expire" } });
+      const done = await c.waitFor(created.id, { pollInterval: 50, timeout: 8_000 });
+      assert.equal(done.status, "expired", "final status");
+      const rows = [];
+      for await (const r of c.results(done)) rows.push(r);
+      assert.equal(rows.length, 4, "every request accounted for");
+      const expired = rows.filter((r) => r.source === "error");
+      assert.ok(expired.length >= 1, "some requests expired");
+      assert.ok(expired.every((r) => r.error?.code === "batch_expired" && r.response === null), `error rows: ${show(expired)}`);
+    },
+  },
+  {
+    name: "waitFor: timeout and abort end it with their kinds, promptly",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      // batch_oai_001 is in_progress for good (a fixture): waitFor can only stop by timeout or abort.
+      let t0 = Date.now();
+      const late = await rejection(() => c.waitFor("batch_oai_001", { pollInterval: 40, timeout: 300 }), "waitFor with timeout");
+      assertBatchError(lib, late, { kind: "timeout" }, "waitFor with timeout");
+      assert.below(Date.now() - t0, 2_000, "ms a 300 ms waitFor took");
+      const controller = new AbortController();
+      t0 = Date.now();
+      setTimeout(() => controller.abort(), 150);
+      const stopped = await rejection(() => c.waitFor("batch_oai_001", { pollInterval: 60_000, signal: controller.signal }), "aborted waitFor");
+      assertBatchError(lib, stopped, { kind: "aborted" }, "aborted waitFor");
+      assert.below(Date.now() - t0, 2_000, "ms until the abort ended a 60 s sleep");
     },
   },
 ];

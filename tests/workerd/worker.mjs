@@ -8,12 +8,10 @@ import { runAll } from "../shared/scenarios.mjs";
 import token360Expected from "../fixtures/token360_retrieve.expected.json";
 import ppinfraExpected from "../fixtures/ppinfra_list_page.expected.json";
 
-const { BatchClient, BatchError, isTerminal } = pkg;
-
 export default {
   async fetch(_request, env) {
     const results = await runAll(
-      { BatchClient, BatchError, isTerminal },
+      pkg,
       { mockUrl: env.MOCK_URL, fixtures: { token360Expected, ppinfraExpected } },
     );
     return Response.json({ exports: Object.keys(pkg).sort(), results });
