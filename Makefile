@@ -13,7 +13,7 @@ test:
 
 # The dashboard on http://127.0.0.1:8080 against the built-in mock provider (no key, no network).
 demo: pkg
-	node tests/mock-provider/server.mjs --port 8080 --static /=www --static /pkg/=pkg
+	node tests/mock-provider/server.mjs --port 8080 --demo --static /=www --static /pkg/=pkg
 
 # Each cargo-fuzz target for FUZZ_SECONDS (default 300); crashes land in fuzz/artifacts/.
 fuzz:

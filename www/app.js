@@ -1,161 +1,450 @@
-// The dashboard: one page of batches at a time from a provider picked in the form, using the
-// package exactly as an application would. Provider data only ever reaches the DOM as text.
-import { BatchClient, isTerminal } from "llm-batches";
+// The dashboard: connect to a provider, keep its newest batches live with `client.watch`, and open
+// any of them (detail.js) or create one from a JSONL file (create.js). It uses the package exactly
+// as an application would. The API key lives in the client and the key field only, unless the user
+// opts in to sessionStorage; it is never put in a URL, localStorage or the console.
+import { BatchClient, BatchError, isTerminal } from "llm-batches";
+import { $, badge, chips, el, progress, show, timeAgo } from "./dom.js";
+import { duration, elapsedMs, etaMs, statusText, valueText } from "./format.js";
+import { createDetail } from "./detail.js";
+import { createCreator } from "./create.js";
 
-const PAGE_SIZE = 10;
-
-/** The mock provider serves every dialect from this origin, so the CSP can stay 'self'. */
-const PROVIDERS = {
-  openai: { label: "Demo OpenAI", path: "/openai/v1", dialect: "openai" },
-  ppinfra: { label: "Demo PPInfra", path: "/ppinfra/openai/v1", dialect: "ppinfra" },
-  token360: { label: "Demo token360", path: "/token360/v1", dialect: "token360" },
+/** The demo presets talk to the mock provider that serves this page, so they need no key. */
+const PRESETS = {
+  "demo-openai": { label: "Demo mock (OpenAI)", path: "/openai/v1", dialect: "openai", demo: true, poll: 2_000 },
+  "demo-ppinfra": { label: "Demo mock (PPInfra)", path: "/ppinfra/openai/v1", dialect: "ppinfra", demo: true, poll: 2_000 },
+  openai: { label: "OpenAI", url: "https://api.openai.com/v1", dialect: "openai", poll: 15_000 },
+  ppinfra: { label: "PPInfra", url: "https://api.ppinfra.com/openai/v1", dialect: "ppinfra", poll: 15_000 },
+  token360: { label: "token360", url: "https://api.token360.ai/v1", dialect: "token360", poll: 15_000 },
+  custom: { label: "custom provider", dialect: "auto", poll: 15_000 },
 };
+const REMEMBER = "llm-batches-dashboard";
+const TIME_REFRESH_MS = 5_000;
 
-const KNOWN_STATUSES = new Set([
-  "validating", "in_progress", "finalizing", "completed", "failed", "expired", "cancelling", "cancelled",
-]);
-
-const $ = (id) => document.getElementById(id);
 const ui = {
-  form: $("controls"),
-  provider: $("provider"),
-  refresh: $("refresh"),
-  error: $("error"),
-  table: $("batches"),
+  connection: $("connection"),
+  connect: $("connect"),
+  preset: $("preset"),
+  baseUrl: $("base-url"),
+  apiKey: $("api-key"),
+  remember: $("remember"),
+  alert: $("alert"),
+  freshness: $("freshness"),
+  filter: $("filter"),
+  search: $("search"),
+  newBatch: $("new-batch"),
   summary: $("summary"),
   rows: $("rows"),
-  more: $("more"),
+  announcer: $("announcer"),
 };
 
-/** What is on screen; `controller` aborts a load that a newer one has made pointless. */
-const view = { client: null, provider: null, batches: [], lastId: null, hasMore: false, controller: null };
+const state = {
+  client: null,
+  preset: null,
+  baseURL: "",
+  generation: 0,
+  batches: new Map(), // id -> the latest Batch
+  rows: new Map(), // id -> its <tr>
+  samples: new Map(), // id -> { at, done }: first sight while in progress, for the ETA
+  watch: null, // AbortController of the running watch
+  lastUpdate: null, // when the last list page arrived (ms)
+  stopped: false, // the watch ended with an error
+  troubled: false, // a transient error since the last page
+  pending: [],
+  flushTimer: null,
+};
 
-function el(tag, { text, className, attrs } = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
-  return node;
-}
+// ---- errors -----------------------------------------------------------------------------------
 
-function cell(label, ...children) {
-  const td = el("td");
-  // Shown as a label when the table collapses into cards on narrow screens.
-  td.dataset.label = label;
-  td.append(...children);
-  return td;
-}
-
-function statusBadge(status) {
-  const text = typeof status === "string" ? status : JSON.stringify(status);
-  // A status we do not know is shown as sent, but never becomes a class name.
-  const kind = KNOWN_STATUSES.has(status) ? status : "other";
-  return el("span", { text: text.replaceAll("_", " "), className: `badge status-${kind}` });
-}
-
-function countsView({ total, completed, failed }) {
-  const done = completed + failed;
-  const bar = el("progress", {
-    attrs: { max: String(Math.max(total, 1)), value: String(total > 0 ? done : 0), "aria-label": `${completed} completed, ${failed} failed, ${total} total` },
-  });
-  const numbers = el("span", { className: "counts" });
-  numbers.append(el("span", { text: `${completed}`, className: "ok" }), " / ", el("span", { text: `${total}` }));
-  if (failed > 0) numbers.append(" · ", el("span", { text: `${failed} failed`, className: "bad" }));
-  const wrap = el("div", { className: "progress" });
-  wrap.append(bar, numbers);
-  return wrap;
-}
-
-function createdView(seconds) {
-  if (seconds === null) return el("span", { text: "—", className: "muted" });
-  const date = new Date(seconds * 1000);
-  return el("time", { text: date.toLocaleString(), attrs: { datetime: date.toISOString() } });
-}
-
-function batchRow(batch) {
-  const tr = el("tr");
-  if (!isTerminal(batch)) tr.className = "active";
-  tr.append(
-    cell("ID", el("code", { text: String(batch.id) })),
-    cell("Status", statusBadge(batch.status)),
-    cell("Requests", countsView(batch.request_counts)),
-    cell("Endpoint", el("code", { text: batch.endpoint ?? "—" })),
-    cell("Created", createdView(batch.created_at)),
-  );
-  return tr;
-}
-
-function emptyRow(text) {
-  const tr = el("tr", { className: "empty" });
-  tr.append(el("td", { text, attrs: { colspan: "5" } }));
-  return tr;
-}
-
-function render() {
-  const { batches, hasMore, provider } = view;
-  ui.rows.replaceChildren(...(batches.length ? batches.map(batchRow) : [emptyRow("No batches.")]));
-  const running = batches.filter((b) => !isTerminal(b)).length;
-  const shown = `${batches.length} batch${batches.length === 1 ? "" : "es"} from ${provider.label}`;
-  ui.summary.textContent = `${shown}, ${running} still running${hasMore ? " (more available)" : ""}.`;
-  ui.more.hidden = !hasMore;
-}
-
-function showError(error) {
-  const where = error?.requestId ? ` (request ${error.requestId})` : "";
-  ui.error.textContent = `Could not load batches: ${error?.message ?? error}${where}`;
-}
-
-function setBusy(busy) {
-  ui.table.setAttribute("aria-busy", String(busy));
-  ui.refresh.disabled = busy;
-  ui.more.disabled = busy;
-}
-
-/** Loads the first page (`append` false) or the next one, dropping answers a newer load replaced. */
-async function load({ append }) {
-  view.controller?.abort();
-  const controller = new AbortController();
-  view.controller = controller;
-  setBusy(true);
-  ui.error.textContent = "";
+function hostOf(url) {
   try {
-    const params = append ? { limit: PAGE_SIZE, after: view.lastId } : { limit: PAGE_SIZE };
-    const page = await view.client.list(params, { signal: controller.signal });
-    view.batches = append ? [...view.batches, ...page.data] : page.data;
-    view.lastId = page.last_id;
-    view.hasMore = page.has_more && page.last_id !== null;
-    render();
-  } catch (error) {
-    if (controller.signal.aborted) return;
-    showError(error);
-  } finally {
-    if (view.controller === controller) {
-      view.controller = null;
-      setBusy(false);
-    }
+    return new URL(url).host;
+  } catch {
+    return "the provider";
   }
 }
 
-function selectProvider(key) {
-  const provider = PROVIDERS[key] ?? PROVIDERS.openai;
-  ui.provider.value = Object.keys(PROVIDERS).find((k) => PROVIDERS[k] === provider);
-  view.provider = provider;
-  view.client = new BatchClient({ apiKey: "demo", baseURL: location.origin + provider.path, dialect: provider.dialect });
-  view.batches = [];
-  view.lastId = null;
-  view.hasMore = false;
-  // Keeps the choice across reloads and makes it linkable: /?provider=ppinfra
-  const url = new URL(location.href);
-  url.searchParams.set("provider", ui.provider.value);
-  history.replaceState(null, "", url);
-  return load({ append: false });
+/** What went wrong, in words a user can act on. Provider text is only ever shown as text. */
+function describeError(error) {
+  if (!(error instanceof BatchError)) return String(error?.message ?? error);
+  const host = hostOf(state.baseURL);
+  const request = error.requestId ? ` (request ${error.requestId})` : "";
+  switch (error.kind) {
+    case "connection":
+      return `Cannot reach ${host}: the provider is unreachable, or it does not allow requests from this page (CORS).`;
+    case "timeout":
+      return `${host} did not answer in time.`;
+    case "invalid_response":
+      return `${host} sent something that is not a Batch API answer: ${error.message}`;
+    case "invalid_argument":
+      return error.message;
+    case "api":
+      if (error.status === 401) return `The API key was rejected (401): check it and connect again.${request}`;
+      if (error.status === 403) return `This key may not use the Batch API (403): ${error.message}${request}`;
+      if (error.status === 404 && error.code !== "not_found") return `No Batch API at this base URL (404): check it.${request}`;
+      if (error.status === 429) return `Rate limited by ${host} (429); slowing down.${request}`;
+      return `${host} answered ${error.status ?? "with an error"}: ${error.message}${request}`;
+    default:
+      return error.message;
+  }
 }
 
-ui.provider.addEventListener("change", () => selectProvider(ui.provider.value));
-ui.form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  load({ append: false });
-});
-ui.more.addEventListener("click", () => load({ append: true }));
+function alertUser(text, kind = "error") {
+  ui.alert.dataset.kind = kind;
+  show(ui.alert, text);
+}
 
-selectProvider(new URLSearchParams(location.search).get("provider"));
+// ---- connection -------------------------------------------------------------------------------
+
+function presetURL(preset) {
+  return preset.path ? location.origin + preset.path : (preset.url ?? "");
+}
+
+function selectPreset(key) {
+  ui.preset.value = Object.hasOwn(PRESETS, key) ? key : "demo-openai";
+  const preset = PRESETS[ui.preset.value];
+  const custom = ui.preset.value === "custom";
+  ui.baseUrl.readOnly = !custom;
+  ui.baseUrl.value = custom ? "" : presetURL(preset);
+  ui.baseUrl.placeholder = custom ? "https://provider.example/v1" : "";
+  // A key belongs to one provider: switching providers must not send it to another.
+  ui.apiKey.value = "";
+  ui.apiKey.placeholder = preset.demo ? "not needed for the demo" : "sk-…";
+}
+
+function saveOrForget() {
+  if (ui.remember.checked) {
+    const saved = { preset: ui.preset.value, baseURL: ui.baseUrl.value, apiKey: ui.apiKey.value };
+    sessionStorage.setItem(REMEMBER, JSON.stringify(saved));
+  } else {
+    sessionStorage.removeItem(REMEMBER);
+  }
+}
+
+function restore() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(REMEMBER) ?? "null");
+  } catch {
+    sessionStorage.removeItem(REMEMBER);
+  }
+  if (!saved || typeof saved !== "object") return false;
+  selectPreset(saved.preset);
+  if (ui.preset.value === "custom") ui.baseUrl.value = String(saved.baseURL ?? "");
+  ui.apiKey.value = String(saved.apiKey ?? "");
+  ui.remember.checked = true;
+  return true;
+}
+
+function connect() {
+  const preset = PRESETS[ui.preset.value];
+  const baseURL = ui.baseUrl.value.trim();
+  let url;
+  try {
+    url = new URL(baseURL);
+  } catch {
+    url = null;
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    alertUser("Enter the provider's base URL, such as https://api.openai.com/v1.");
+    ui.baseUrl.focus();
+    return;
+  }
+  const apiKey = ui.apiKey.value.trim() || (preset.demo ? "demo" : "");
+  if (!apiKey) {
+    alertUser(`Enter your ${preset.label} API key.`);
+    ui.apiKey.focus();
+    return;
+  }
+  const generation = ++state.generation;
+  // Every list page that arrives is what "updated N s ago" counts from, changed or not.
+  const observedFetch = (input, init) =>
+    fetch(input, init).then((response) => {
+      const url = new URL(typeof input === "string" ? input : input.url);
+      if (generation === state.generation && response.ok && (init?.method ?? "GET") === "GET" && url.pathname.endsWith("/batches")) {
+        markFresh();
+      }
+      return response;
+    });
+  let client;
+  try {
+    client = new BatchClient({ apiKey, baseURL, dialect: preset.dialect, maxRetries: 1, fetch: observedFetch });
+  } catch (error) {
+    alertUser(describeError(error));
+    return;
+  }
+  saveOrForget();
+  state.watch?.abort();
+  Object.assign(state, { client, preset, baseURL, lastUpdate: null, stopped: false, troubled: false, pending: [] });
+  state.batches.clear();
+  state.rows.clear();
+  state.samples.clear();
+  detail.close();
+  show(ui.alert, "");
+  ui.rows.replaceChildren();
+  ui.newBatch.disabled = false;
+  // On a phone the table matters more than the form once connected; the summary reopens it.
+  if (matchMedia("(max-width: 44rem)").matches) ui.connection.open = false;
+  renderSummary();
+  startWatch();
+}
+
+// ---- live updates -----------------------------------------------------------------------------
+
+function startWatch() {
+  state.watch?.abort();
+  state.watch = null;
+  if (!state.client || state.stopped || document.hidden) return renderFreshness();
+  const controller = new AbortController();
+  state.watch = controller;
+  state.client
+    .watch({
+      pollInterval: state.preset.poll,
+      signal: controller.signal,
+      onUpdate: (batch) => queue(batch),
+      // Transient trouble (network, 429, 5xx): the watch backs off and tries again by itself.
+      onError: (error) => {
+        if (state.watch !== controller) return;
+        state.troubled = true;
+        alertUser(`${describeError(error)} Retrying…`, "warn");
+        renderFreshness();
+      },
+    })
+    .catch((error) => {
+      if (controller.signal.aborted) return;
+      state.watch = null;
+      state.stopped = true;
+      alertUser(describeError(error));
+      renderFreshness();
+    });
+  renderFreshness();
+}
+
+function markFresh() {
+  state.lastUpdate = Date.now();
+  state.troubled = false;
+  if (ui.alert.dataset.kind === "warn") show(ui.alert, "");
+  renderFreshness();
+}
+
+function renderFreshness() {
+  let text;
+  let mode;
+  if (!state.client) [text, mode] = ["Not connected", "idle"];
+  else if (state.stopped) [text, mode] = ["Stopped: see the message below", "error"];
+  else if (document.hidden) [text, mode] = ["Paused while the tab is hidden", "paused"];
+  else if (state.troubled) [text, mode] = ["Provider not answering · retrying", "stale"];
+  else if (state.lastUpdate === null) [text, mode] = ["Connecting…", "busy"];
+  else {
+    const age = Math.floor((Date.now() - state.lastUpdate) / 1000);
+    mode = age * 1000 > 3 * state.preset.poll + 5_000 ? "stale" : "live";
+    text = `${state.preset.label} · updated ${age < 1 ? "just now" : `${age} s ago`}`;
+  }
+  if (ui.freshness.textContent !== text) ui.freshness.textContent = text;
+  ui.freshness.dataset.state = mode;
+}
+
+/** watch() reports a whole page in one go; the table is redrawn once for all of it. */
+function queue(batch) {
+  state.pending.push(batch);
+  state.flushTimer ??= setTimeout(flush, 30);
+}
+
+function upsert(batch) {
+  queue(batch);
+  clearTimeout(state.flushTimer);
+  flush();
+}
+
+function flush() {
+  state.flushTimer = null;
+  const now = Date.now();
+  const changes = [];
+  const touched = new Set();
+  let added = false;
+  for (const batch of state.pending.splice(0)) {
+    if (typeof batch?.id !== "string") continue;
+    const before = state.batches.get(batch.id);
+    state.batches.set(batch.id, batch);
+    touched.add(batch.id);
+    if (batch.status === "in_progress" && !state.samples.has(batch.id)) {
+      state.samples.set(batch.id, { at: now, done: batch.request_counts.completed + batch.request_counts.failed });
+    }
+    const moved = Boolean(before) && before.status !== batch.status;
+    if (!before) added = true;
+    if (moved) changes.push(`${batch.id} is now ${statusText(batch.status)}`);
+    renderRow(batch.id, now, moved);
+  }
+  if (added) reorder();
+  applyFilter();
+  renderSummary();
+  detail.refresh(touched);
+  if (changes.length) {
+    const more = changes.length > 3 ? `, and ${changes.length - 3} more changed` : "";
+    announce(`${changes.slice(0, 3).join("; ")}${more}.`);
+  }
+}
+
+function announce(text) {
+  ui.announcer.textContent = text;
+}
+
+// ---- the table --------------------------------------------------------------------------------
+
+const COLUMNS = ["ID", "Status", "Progress", "Endpoint", "Created", "Elapsed", "ETA", "Metadata"];
+
+function rowFor(id) {
+  let tr = state.rows.get(id);
+  if (tr) return tr;
+  tr = el("tr");
+  for (const label of COLUMNS) tr.append(el("td", { attrs: { "data-label": label } }));
+  const open = el("button", { className: "link", text: id, attrs: { type: "button", "aria-haspopup": "dialog" } });
+  open.addEventListener("click", () => detail.open(id));
+  tr.cells[0].append(open);
+  // The whole row opens the detail for a mouse; the id button is the keyboard's way in.
+  tr.addEventListener("click", (event) => {
+    if (!event.target.closest("button, a") && !getSelection().toString()) detail.open(id);
+  });
+  state.rows.set(id, tr);
+  return tr;
+}
+
+/** `moved`: the status changed, which the row shows with a brief highlight. */
+function renderRow(id, now, moved) {
+  const batch = state.batches.get(id);
+  const tr = rowFor(id);
+  const cells = tr.cells;
+  cells[1].replaceChildren(badge(batch.status));
+  cells[2].replaceChildren(progress(batch.request_counts));
+  cells[3].replaceChildren(el("code", { text: batch.endpoint ?? "—" }));
+  cells[7].replaceChildren(chips(batch.metadata, 3));
+  renderTimes(tr, batch, now);
+  tr.classList.toggle("running", !isTerminal(batch));
+  if (moved) {
+    tr.classList.remove("changed");
+    void tr.offsetWidth; // restarts the highlight animation
+    tr.classList.add("changed");
+  }
+}
+
+function renderTimes(tr, batch, now) {
+  const cells = tr.cells;
+  cells[4].replaceChildren(timeAgo(batch.created_at, now));
+  const elapsed = elapsedMs(batch, now);
+  cells[5].textContent = elapsed === null ? "—" : duration(elapsed);
+  const eta = etaMs(batch, state.samples.get(batch.id), now);
+  cells[6].textContent = eta === null ? "—" : `~${duration(eta)}`;
+}
+
+function createdOf(batch) {
+  return typeof batch.created_at === "number" ? batch.created_at : -Infinity;
+}
+
+/** Newest first, as providers list them. */
+function reorder() {
+  const ids = [...state.batches.keys()].sort((a, b) => {
+    const x = state.batches.get(a);
+    const y = state.batches.get(b);
+    return createdOf(y) - createdOf(x) || (a < b ? 1 : a > b ? -1 : 0);
+  });
+  ui.rows.replaceChildren(...ids.map((id) => state.rows.get(id)));
+}
+
+function matches(batch, filter, query) {
+  if (filter === "running" && isTerminal(batch)) return false;
+  if (filter && filter !== "running" && batch.status !== filter) return false;
+  if (!query) return true;
+  const words = [batch.id, batch.endpoint, batch.model];
+  for (const [key, value] of Object.entries(batch.metadata ?? {})) words.push(key, valueText(value), `${key}=${valueText(value)}`);
+  return words.some((word) => typeof word === "string" && word.toLowerCase().includes(query));
+}
+
+let emptyRow = null;
+
+function applyFilter() {
+  const filter = ui.filter.value;
+  const query = ui.search.value.trim().toLowerCase();
+  let shown = 0;
+  for (const [id, tr] of state.rows) {
+    const visible = matches(state.batches.get(id), filter, query);
+    tr.hidden = !visible;
+    if (visible) shown += 1;
+  }
+  emptyRow?.remove();
+  emptyRow = null;
+  if (shown === 0 && state.lastUpdate !== null) {
+    const text = state.batches.size ? "No batch matches the filter." : "No batches yet.";
+    emptyRow = el("tr", { className: "empty" }, el("td", { text, attrs: { colspan: String(COLUMNS.length) } }));
+    ui.rows.append(emptyRow);
+  }
+  return shown;
+}
+
+function renderSummary() {
+  const all = [...state.batches.values()];
+  const running = all.filter((b) => !isTerminal(b)).length;
+  const shown = [...state.rows.values()].filter((tr) => !tr.hidden).length;
+  if (!state.client) ui.summary.textContent = "Not connected.";
+  else if (state.lastUpdate === null && all.length === 0) ui.summary.textContent = `Waiting for ${state.preset.label}…`;
+  else {
+    const filtered = shown < all.length ? ` · ${shown} shown` : "";
+    ui.summary.textContent = `${all.length} batches from ${state.preset.label} · ${running} running${filtered}`;
+  }
+  for (const option of ui.filter.options) {
+    if (!option.value) continue;
+    const n = option.value === "running" ? running : all.filter((b) => b.status === option.value).length;
+    option.textContent = `${option.value === "running" ? "Running" : statusText(option.value)} (${n})`;
+  }
+}
+
+function refreshTimes() {
+  if (document.hidden) return;
+  const now = Date.now();
+  for (const [id, tr] of state.rows) renderTimes(tr, state.batches.get(id), now);
+}
+
+// ---- wiring -----------------------------------------------------------------------------------
+
+const app = {
+  get client() {
+    return state.client;
+  },
+  batches: state.batches,
+  describeError,
+  announce,
+  upsert,
+};
+const detail = createDetail(app);
+const creator = createCreator(app);
+
+ui.connect.addEventListener("submit", (event) => {
+  event.preventDefault();
+  connect();
+});
+ui.preset.addEventListener("change", () => {
+  selectPreset(ui.preset.value);
+  if (PRESETS[ui.preset.value].demo) connect();
+  else (ui.preset.value === "custom" ? ui.baseUrl : ui.apiKey).focus();
+});
+ui.remember.addEventListener("change", saveOrForget);
+for (const input of [ui.filter, ui.search]) {
+  input.addEventListener("input", () => {
+    applyFilter();
+    renderSummary();
+  });
+}
+ui.newBatch.addEventListener("click", () => creator.open());
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) {
+    state.watch?.abort();
+    state.watch = null;
+    renderFreshness();
+  } else {
+    refreshTimes();
+    startWatch();
+  }
+});
+setInterval(renderFreshness, 1_000);
+setInterval(refreshTimes, TIME_REFRESH_MS);
+
+if (!restore()) selectPreset(ui.preset.value);
+if (PRESETS[ui.preset.value].demo || ui.apiKey.value) connect();
