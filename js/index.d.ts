@@ -173,6 +173,8 @@ export interface WatchOptions extends RequestOptions {
   onUpdate?: (batch: Batch) => void;
   /** Called for each failure that does not end the watch (network, timeouts, 429, 5xx, a watched id that is 404). */
   onError?: (error: BatchError) => void;
+  /** Called after every cycle that read all it meant to, changed or not ("updated N s ago"). If it throws, `watch` rejects with that error. */
+  onCycle?: () => void;
 }
 
 /** One request line of a batch input file. */

@@ -41,7 +41,6 @@ const state = {
   client: null,
   preset: null,
   baseURL: "",
-  generation: 0,
   batches: new Map(), // id -> the latest Batch
   rows: new Map(), // id -> its <tr>
   samples: new Map(), // id -> { at, done }: first sight while in progress, for the ETA
@@ -155,19 +154,9 @@ function connect() {
     ui.apiKey.focus();
     return;
   }
-  const generation = ++state.generation;
-  // Every list page that arrives is what "updated N s ago" counts from, changed or not.
-  const observedFetch = (input, init) =>
-    fetch(input, init).then((response) => {
-      const url = new URL(typeof input === "string" ? input : input.url);
-      if (generation === state.generation && response.ok && (init?.method ?? "GET") === "GET" && url.pathname.endsWith("/batches")) {
-        markFresh();
-      }
-      return response;
-    });
   let client;
   try {
-    client = new BatchClient({ apiKey, baseURL, dialect: preset.dialect, maxRetries: 1, fetch: observedFetch });
+    client = new BatchClient({ apiKey, baseURL, dialect: preset.dialect, maxRetries: 1 });
   } catch (error) {
     alertUser(describeError(error));
     return;
@@ -201,6 +190,10 @@ function startWatch() {
       pollInterval: state.preset.poll,
       signal: controller.signal,
       onUpdate: (batch) => queue(batch),
+      // Every cycle that got through is what "updated N s ago" counts from, changed or not.
+      onCycle: () => {
+        if (state.watch === controller) markFresh();
+      },
       // Transient trouble (network, 429, 5xx): the watch backs off and tries again by itself.
       onError: (error) => {
         if (state.watch !== controller) return;

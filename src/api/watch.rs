@@ -17,6 +17,7 @@ pub(crate) struct WatchOptions {
     pub signal: Option<AbortSignal>,
     pub on_update: Option<Function>,
     pub on_error: Option<Function>,
+    pub on_cycle: Option<Function>,
 }
 
 /// Longest wait between cycles while the provider keeps failing.
@@ -31,7 +32,11 @@ impl Inner {
         let mut latest = std::collections::HashMap::new();
         let mut failures = 0u32;
         loop {
-            let delay = match self.watch_cycle(&mut watcher, &options, &mut latest).await {
+            let cycle = self.watch_cycle(&mut watcher, &options, &mut latest).await;
+            if let (Ok(()), Some(callback)) = (&cycle, &options.on_cycle) {
+                callback.call0(&JsValue::UNDEFINED).map_err(Stop::Thrown)?;
+            }
+            let delay = match cycle {
                 Ok(()) if watcher.finished() => {
                     let ids = options.ids.iter().flatten();
                     return Ok(Value::Array(ids.filter_map(|id| latest.remove(id)).collect()));

@@ -253,5 +253,6 @@ pub fn watch_options(options: &JsValue) -> Result<crate::api::WatchOptions> {
         signal: signal(options)?,
         on_update: optional_function(options, "onUpdate")?,
         on_error: optional_function(options, "onError")?,
+        on_cycle: optional_function(options, "onCycle")?,
     })
 }

@@ -209,6 +209,22 @@ describe('watch with a scripted provider', () => {
     assert.equal(p.requests.length, 0);
   });
 
+  test('onCycle marks each cycle that got through, changed or not, and not the failed ones', async () => {
+    const p = provider(3);
+    let cycles = 0;
+    const w = start(client(p.fetch), { ids: ['b000'], onCycle: () => { cycles += 1; } });
+    await until(() => cycles === 3, 'three cycles');
+    assert.equal(w.updates.length, 1, 'one update, three cycles');
+    p.fail(503);
+    await until(() => w.errors.length === 1, 'a failed cycle');
+    const before = cycles;
+    await until(() => cycles === before + 1, 'the next good cycle');
+    p.move('b000', 'completed');
+    await w.done;
+    const boom = new Error('render failed');
+    await assert.rejects(client(provider(1).fetch).watch({ ids: ['b000'], onCycle: () => { throw boom; } }), (e) => e === boom);
+  });
+
   test('what onUpdate throws ends the watch with that very error', async () => {
     const p = provider(3);
     const boom = new TypeError('dashboard bug');
@@ -217,7 +233,7 @@ describe('watch with a scripted provider', () => {
 
   test('bad options are invalid_argument errors and send nothing', async () => {
     const p = provider(1);
-    for (const options of [{ ids: 'b000' }, { ids: [''] }, { ids: [42] }, { pollInterval: -1 }, { onUpdate: 'x' }]) {
+    for (const options of [{ ids: 'b000' }, { ids: [''] }, { ids: [42] }, { pollInterval: -1 }, { onUpdate: 'x' }, { onCycle: 1 }]) {
       await assert.rejects(client(p.fetch).watch(options), (e) => e instanceof BatchError && e.kind === 'invalid_argument', JSON.stringify(options));
     }
     assert.equal(p.requests.length, 0);
