@@ -99,7 +99,7 @@ proptest! {
         let bytes = serde_json::to_vec(&raw).unwrap_or_default();
         let head = Head { status, request_id: None };
         if let Err(error) = read_json(&head, &bytes) {
-            prop_assert!(error.message.len() <= 600);
+            prop_assert!(error.public_message(None).len() <= 600);
         }
     }
 

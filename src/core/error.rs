@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::secret::ApiKey;
+
 /// What went wrong, coarse enough to branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -44,7 +46,8 @@ pub struct Error {
     pub code: Option<String>,
     /// The provider's `x-request-id`, for support tickets.
     pub request_id: Option<String>,
-    /// Human-readable; never contains the API key (see [`crate::core::secret`]).
+    /// Human-readable, as long as the provider made it (up to 8 KiB); what a caller sees is
+    /// [`Error::public_message`], with the key taken out and then cut short.
     pub message: String,
 }
 
@@ -75,6 +78,30 @@ impl Error {
         self.request_id = request_id;
         self
     }
+
+    /// The message as callers see it: `key` (and any bearer token) redacted first, then cut to
+    /// [`MAX_MESSAGE`] bytes. In that order, a key that a provider echoes across the cut cannot
+    /// leave a piece of itself behind.
+    pub fn public_message(&self, key: Option<&ApiKey>) -> String {
+        let mut text = key.map_or_else(|| self.message.clone(), |k| k.redact(&self.message));
+        cut(&mut text, MAX_MESSAGE);
+        text
+    }
+}
+
+/// Longest message a caller sees, in bytes (plus the `…` that marks a cut).
+pub const MAX_MESSAGE: usize = 500;
+
+/// Cuts `text` to at most `max` bytes on a char boundary, marking the cut with `…`.
+pub(crate) fn cut(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut at = max;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
 }
 
 impl fmt::Display for Error {
@@ -87,3 +114,31 @@ impl std::error::Error for Error {}
 
 /// Result with the crate's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_across_the_cut_is_redacted_before_cutting() {
+        let key = ApiKey::new("sk-test-SECRET-0123456789abcdef0123456789abcdef".into());
+        for pad in 440..520 {
+            let message = format!("{}Incorrect API key provided: {} (see the docs)", "x".repeat(pad), key.expose());
+            let error = Error::new(ErrorKind::Api, message);
+            let shown = error.public_message(Some(&key));
+            assert!(shown.len() <= MAX_MESSAGE + '…'.len_utf8(), "{pad}: {} bytes", shown.len());
+            assert!(!shown.contains("sk-test-SECRET-0"), "pad {pad}: {shown}");
+        }
+    }
+
+    #[test]
+    fn cutting_keeps_char_boundaries() {
+        let mut text = "é".repeat(400);
+        cut(&mut text, MAX_MESSAGE);
+        assert!(text.len() <= MAX_MESSAGE + 3);
+        assert!(text.ends_with('…'));
+        let mut short = String::from("short");
+        cut(&mut short, MAX_MESSAGE);
+        assert_eq!(short, "short");
+    }
+}

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::error::{Error, ErrorKind, Result};
+use super::error::{cut, Error, ErrorKind, Result};
 
 /// What we keep of a response besides its body.
 #[derive(Debug, Clone, Default)]
@@ -13,8 +13,10 @@ pub struct Head {
     pub request_id: Option<String>,
 }
 
-/// Messages longer than this are cut: a 50 MB error page must not become a 50 MB message.
-const MAX_MESSAGE: usize = 500;
+/// Provider text kept for a message, in bytes: a 50 MB error page must not become a 50 MB message.
+/// Far above what callers see ([`super::error::MAX_MESSAGE`]): the key is redacted before that
+/// final cut, so a key split by this one is cut away with it.
+const MAX_DETAIL: usize = 8 * 1024;
 
 /// The body of a successful answer as JSON, or the error it really is.
 pub fn read_json(head: &Head, body: &[u8]) -> Result<Value> {
@@ -84,7 +86,7 @@ fn error_from_json(head: &Head, value: &Value) -> Error {
 
 fn error(head: &Head, code: Option<String>, detail: &str) -> Error {
     let mut message = format!("{} {}: {}", head.status, reason(head.status), detail.trim());
-    truncate(&mut message);
+    cut(&mut message, MAX_DETAIL);
     Error { kind: ErrorKind::Api, status: Some(head.status), code, request_id: head.request_id.clone(), message }
 }
 
@@ -124,24 +126,13 @@ fn plain_text(text: &str) -> String {
                 }
                 blank = false;
                 out.push(c);
-                if out.len() > MAX_MESSAGE {
+                if out.len() > MAX_DETAIL {
                     break;
                 }
             }
         }
     }
     out
-}
-
-fn truncate(message: &mut String) {
-    if message.len() > MAX_MESSAGE {
-        let mut cut = MAX_MESSAGE;
-        while !message.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        message.truncate(cut);
-        message.push('…');
-    }
 }
 
 fn reason(status: u16) -> &'static str {
@@ -221,7 +212,7 @@ mod tests {
             "{}",
             err.message
         );
-        assert!(err.message.len() <= MAX_MESSAGE + 3);
+        assert!(err.message.len() <= MAX_DETAIL + 3);
     }
 
     #[test]
@@ -244,9 +235,10 @@ mod tests {
 
     #[test]
     fn long_messages_are_cut_on_a_char_boundary() {
-        let body = format!(r#"{{"error":{{"message":"{}"}}}}"#, "é".repeat(2000));
+        let body = format!(r#"{{"error":{{"message":"{}"}}}}"#, "é".repeat(8000));
         let err = read_json(&head(400), body.as_bytes()).unwrap_err();
-        assert!(err.message.len() <= MAX_MESSAGE + 3);
+        assert!(err.message.len() <= MAX_DETAIL + 3);
         assert!(err.message.ends_with('…'));
+        assert!(err.public_message(None).len() <= crate::core::error::MAX_MESSAGE + 3);
     }
 }

@@ -142,7 +142,7 @@ pub fn to_js(value: &Value) -> JsValue {
 /// every string in it.
 pub fn error_to_js(error: &Error, key: Option<&ApiKey>) -> JsValue {
     let scrub = |text: &str| key.map_or_else(|| text.to_owned(), |k| k.redact(text));
-    let js = js_sys::Error::new(&scrub(&error.message));
+    let js = js_sys::Error::new(&error.public_message(key));
     js.set_name("BatchError");
     let set = |name: &str, value: JsValue| {
         let _ = Reflect::set(&js, &name.into(), &value);
