@@ -22,4 +22,5 @@ bash scripts/build-pkg.sh
 ln -sfn ../pkg node_modules/llm-batches
 
 echo "== js: mock provider, Node, workerd, Chromium"
-node --test --test-reporter=spec tests/mock-provider/ tests/node/ tests/workerd/ tests/browser/
+node --test --test-reporter=spec tests/mock-provider/ tests/node/ tests/workerd/ tests/browser/ tests/www/
+node scripts/fault-table.mjs  # README's fault table from this run; with CI=true it only checks it

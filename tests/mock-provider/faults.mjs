@@ -64,6 +64,10 @@ function checkParams(fault) {
   if (date !== undefined && !Number.isFinite(Number(date))) {
     throw new FaultSpecError(`retry_after_date must be seconds from now, got '${date}'`);
   }
+  const { pad } = fault.params;
+  if (pad !== undefined && !(Number.isInteger(Number(pad)) && Number(pad) >= 0 && Number(pad) <= 100_000)) {
+    throw new FaultSpecError(`pad must be an integer in 0..100000, got '${pad}'`);
+  }
   if (mb !== undefined && !(Number(mb) > 0 && Number(mb) <= 1024)) throw new FaultSpecError(`mb must be in (0, 1024], got '${mb}'`);
 }
 
@@ -227,9 +231,21 @@ const RESPONDERS = {
       error: { message: 'Batch expired', type: 'invalid_request_error', code: 'batch_expired', param: null },
     });
   },
-  echo_auth(_fault, ctx) {
+  echo_auth(fault, ctx) {
+    // `bearer=no` echoes the token alone (no "Bearer " before it); `pad=<n>` puts n dots before the
+    // sentence, to move the key to where a client might cut a long message; `as=html` answers with
+    // a 502 HTML page carrying the same text, as a proxy would.
+    const { bearer, pad = '0', as } = fault.params;
     const received = ctx.req.headers.authorization ?? '';
-    ctx.sendError(new ApiError(400, `Incorrect API key provided: ${received}`, { code: 'invalid_api_key' }));
+    const echoed = bearer === 'no' ? received.replace(/^Bearer\s+/i, '') : received;
+    const text = `${'.'.repeat(Number(pad) || 0)}Incorrect API key provided: ${echoed}`;
+    if (as === 'html') {
+      send(ctx.res, 502, `<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<p>${text}</p>\n</body>\n</html>\n`, {
+        'content-type': 'text/html; charset=utf-8',
+      });
+      return;
+    }
+    ctx.sendError(new ApiError(400, text, { code: 'invalid_api_key' }));
   },
   huge(fault, { res, shape }) {
     const { type, bytes } = hugeBody(fault, shape);

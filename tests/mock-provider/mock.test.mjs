@@ -1162,3 +1162,18 @@ describe('faults of the fault matrix (tests/shared/faults.mjs)', () => {
     await res.arrayBuffer();
   });
 });
+
+describe('echo_auth variants', () => {
+  test('bearer=no, pad and as=html', async () => {
+    const res = await get('/openai/v1/batches', { 'x-mock-fault': 'echo_auth;bearer=no;pad=5' });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error.message, `.....Incorrect API key provided: ${KEY}`);
+    const html = await get('/openai/v1/batches', { 'x-mock-fault': 'echo_auth;as=html' });
+    assert.equal(html.status, 502);
+    assert.match(html.headers.get('content-type'), /^text\/html/);
+    assert.ok((await html.text()).includes(`<p>Incorrect API key provided: Bearer ${KEY}</p>`));
+    const bad = await get('/openai/v1/batches', { 'x-mock-fault': 'echo_auth;pad=-1' });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.type, 'mock_error');
+  });
+});
