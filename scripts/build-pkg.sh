@@ -13,8 +13,16 @@ node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-multivalue \
   pkg/llm_batches_bg.wasm -o pkg/llm_batches_bg.wasm
-cp js/shell.js js/node.js js/browser.js js/workerd.js js/index.d.ts js/package.json pkg/
-cp README.md pkg/
+cp js/shell.js js/node.js js/browser.js js/workerd.js js/index.d.ts js/package.json js/cli.mjs pkg/
+chmod +x pkg/cli.mjs
+# One version for the crate and the npm package.
+crate_version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
+pkg_version=$(node -p 'require("./pkg/package.json").version')
+if [ "$crate_version" != "$pkg_version" ]; then
+  echo "build-pkg: js/package.json has version $pkg_version, Cargo.toml $crate_version" >&2
+  exit 1
+fi
+cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 
 for f in pkg/llm_batches_bg.wasm pkg/llm_batches.js pkg/shell.js; do
   printf '%-28s %8d bytes  %7d gzip\n' "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"

@@ -21,6 +21,6 @@ bash scripts/build-pkg.sh
 # Tests import "llm-batches" by name, as users do, through the package's own exports map.
 ln -sfn ../pkg node_modules/llm-batches
 
-echo "== js: mock provider, Node, workerd, Chromium"
-node --test --test-reporter=spec tests/mock-provider/ tests/node/ tests/workerd/ tests/browser/ tests/www/
+echo "== js: mock provider, Node, workerd, Chromium, ecosystem (Worker example, CLI, bundlers, types, npm pack)"
+node --test --test-reporter=spec tests/mock-provider/ tests/node/ tests/workerd/ tests/browser/ tests/www/ tests/ecosystem/
 node scripts/fault-table.mjs  # README's fault table from this run; with CI=true it only checks it

@@ -1,0 +1,700 @@
+#!/usr/bin/env node
+// llm-batches: the Batch API from a terminal (`npx llm-batches --help`). Node.js >= 20, no
+// dependencies beyond the package itself. Output for people goes to a terminal as tables and
+// progress bars; when stdout is not a terminal it is plain lines, and `--json` is for programs.
+import { createWriteStream, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { BatchClient, BatchError, isTerminal, validateRequests } from "./node.js";
+
+const EXIT = { ok: 0, api: 1, usage: 2, invalid: 3, ended: 4, interrupted: 130, terminated: 143 };
+
+const PROVIDERS = {
+  openai: { baseURL: "https://api.openai.com/v1", dialect: "openai" },
+  ppinfra: { baseURL: "https://api.ppinfra.com/openai/v1", dialect: "ppinfra" },
+  token360: { baseURL: "https://api.token360.ai/v1", dialect: "token360" },
+};
+
+const HELP = `Usage: llm-batches <command> [options]
+
+Drive an OpenAI-compatible Batch API (OpenAI, PPInfra, token360, ...) from the terminal.
+
+Commands:
+  list                   one page of batches, newest first  [--limit N] [--after ID] [--all]
+  get ID                 one batch
+  watch [ID...]          follow batches until they end: a live table with progress bars in a
+                         terminal, one line per change otherwise; without IDs, the newest page
+                         of batches, until Ctrl-C                               [--interval D]
+  submit FILE.jsonl      validate the requests, upload them and create a batch ("-" reads stdin)
+                         [--endpoint URL] [--window 24h] [--metadata KEY=VALUE]... [--wait]
+  validate FILE.jsonl    only check a batch input file; sends nothing, needs no key
+  results ID             the batch's results (output file, then error file) as JSON lines on
+                         stdout, progress on stderr                              [--out FILE]
+  cancel ID              cancel a batch
+
+Connection:
+  --provider NAME        openai | ppinfra | token360: the provider's base URL and dialect
+                         (env LLM_BATCHES_PROVIDER)
+  --base-url URL         the API's base URL, version path included; default: the provider's,
+                         else env LLM_BATCHES_BASE_URL, else OPENAI_BASE_URL, else OpenAI
+  --api-key-env NAME     read the API key from $NAME instead of $OPENAI_API_KEY
+  --timeout D            per request (default 60s)
+  --max-retries N        retries of a failed read (default 2)
+
+Output:
+  --json                 JSON on stdout (list: the page, or an array with --all; watch: one
+                         batch per line); errors as {"error": {...}} on stderr
+  -q, --quiet            no progress or notes on stderr
+  --interval D           between polls of watch and submit --wait (default 30s; a provider's
+                         openai-poll-after-ms wins for --wait)
+  -h, --help             this text
+  -V, --version          the version
+
+D is a duration: 500ms, 30s, 5m, 1h, or a number of seconds.
+
+Exit codes:
+  0    done
+  1    the provider answered with an error or could not be reached; a batch without results
+  2    usage: unknown command or option, missing argument, no API key, unreadable file
+  3    the input file is invalid (submit, validate): every problem is listed with its line
+  4    a batch waited for ended failed, expired or cancelled (submit --wait, watch ID...)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
+
+The key is only ever read from the environment, never from an argument, and never printed.
+`;
+
+const OPTIONS = {
+  provider: { type: "string" },
+  "base-url": { type: "string" },
+  "api-key-env": { type: "string" },
+  timeout: { type: "string" },
+  "max-retries": { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  interval: { type: "string" },
+  limit: { type: "string" },
+  after: { type: "string" },
+  all: { type: "boolean" },
+  endpoint: { type: "string" },
+  window: { type: "string" },
+  metadata: { type: "string", multiple: true },
+  wait: { type: "boolean" },
+  out: { type: "string", short: "o" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+};
+
+const COMMON = ["provider", "base-url", "api-key-env", "timeout", "max-retries", "json", "quiet", "help", "version"];
+const COMMANDS = {
+  list: { args: [0, 0], options: ["limit", "after", "all"], run: list },
+  get: { args: [1, 1], options: [], run: get },
+  watch: { args: [0, Infinity], options: ["interval"], run: watch },
+  submit: { args: [1, 1], options: ["endpoint", "window", "metadata", "wait", "interval"], run: submit },
+  validate: { args: [1, 1], options: ["endpoint"], run: validate, offline: true },
+  results: { args: [1, 1], options: ["out"], run: results },
+  cancel: { args: [1, 1], options: [], run: cancel },
+};
+
+class UsageError extends Error {}
+class Exit extends Error {
+  constructor(code) {
+    super(`exit ${code}`);
+    this.code = code;
+  }
+}
+
+// ---- terminal output --------------------------------------------------------------------------
+
+const color = (stream) => stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== "dumb";
+const SGR = { green: 32, red: 31, yellow: 33, cyan: 36, blue: 34, dim: 2 };
+const paint = (on, style, text) => (on && style && text.trim() ? `\x1b[${SGR[style]}m${text}\x1b[0m` : text);
+const STATUS_STYLE = {
+  completed: "green", failed: "red", expired: "red", cancelled: "yellow", cancelling: "yellow",
+  in_progress: "cyan", validating: "blue", finalizing: "blue",
+};
+
+const EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+
+/** A progress bar of `width` cells for a fraction in 0..1, in eighths of a cell. */
+function bar(fraction, width) {
+  const eighths = Math.round(Math.min(1, Math.max(0, fraction)) * width * 8);
+  const full = Math.floor(eighths / 8);
+  const part = EIGHTHS[eighths % 8];
+  return "█".repeat(full) + part + " ".repeat(width - full - (part ? 1 : 0));
+}
+
+function counts(batch) {
+  const { total = 0, completed = 0, failed = 0 } = batch.request_counts ?? {};
+  return { total, done: completed + failed, failed };
+}
+
+function progressText(batch) {
+  const { total, done, failed } = counts(batch);
+  return `${done}/${total}${failed ? ` (${failed} failed)` : ""}`;
+}
+
+function percent(batch) {
+  const { total, done } = counts(batch);
+  if (batch.status === "completed") return 100;
+  return total > 0 ? Math.floor((done / total) * 100) : 0;
+}
+
+function localTime(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const d = new Date(seconds * 1000);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+// A status no dialect maps is kept as sent, which may even be a number or an object.
+function statusText(batch) {
+  if (batch.status === null || batch.status === undefined) return "unknown";
+  return typeof batch.status === "string" ? batch.status : JSON.stringify(batch.status);
+}
+
+/** Rows of cells as aligned columns; `styles[i]` colours column i when `on`. Lines fit `width`. */
+function table(header, rows, { on, styles = [], width = Infinity }) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells, style) =>
+    fit(cells.map((c, i) => ({ text: i === cells.length - 1 ? String(c) : String(c).padEnd(widths[i]), style: style?.(i, c) })), width, on);
+  return [line(header, () => "dim"), ...rows.map((r) => line(r, (i, c) => styles[i]?.(c)))];
+}
+
+/** Joins styled cells with two spaces, cut to `width` visible characters (a live table must not wrap). */
+function fit(cells, width, on) {
+  let left = width;
+  const out = [];
+  for (const [i, { text, style }] of cells.entries()) {
+    const sep = i === 0 ? "" : "  ";
+    if (left <= sep.length) break;
+    const visible = (sep + text).slice(0, left);
+    left -= visible.length;
+    out.push(sep.slice(0, visible.length) + paint(on, style, visible.slice(sep.length)));
+  }
+  return out.join("").trimEnd();
+}
+
+let cursorHidden = null;
+function hideCursor(stream) {
+  stream.write("\x1b[?25l");
+  cursorHidden = stream;
+}
+function showCursor() {
+  cursorHidden?.write("\x1b[?25h");
+  cursorHidden = null;
+}
+// Also on a second Ctrl-C, which exits at once.
+process.on("exit", showCursor);
+
+/** Redraws a block of lines in place on a terminal. */
+class LiveBlock {
+  #lines = 0;
+  constructor(stream) {
+    this.stream = stream;
+  }
+  draw(lines) {
+    const up = this.#lines ? `\x1b[${this.#lines}F` : "";
+    this.stream.write(`${up}\x1b[J${lines.join("\n")}\n`);
+    this.#lines = lines.length;
+  }
+}
+
+/** One line of progress on stderr, redrawn in place on a terminal, calls at most ~10 a second. */
+class ProgressLine {
+  #last = 0;
+  #shown = "";
+  constructor(stream, enabled) {
+    this.stream = stream;
+    this.enabled = enabled && stream.isTTY;
+  }
+  update(text, force = false) {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.#last < 100) return;
+    this.#last = now;
+    const width = (this.stream.columns || 80) - 1;
+    this.#shown = text.slice(0, width);
+    this.stream.write(`\r\x1b[K${this.#shown}`);
+  }
+  done() {
+    if (this.enabled && this.#shown) this.stream.write("\r\x1b[K");
+    this.#shown = "";
+  }
+}
+
+// ---- the commands -----------------------------------------------------------------------------
+
+async function list(ctx) {
+  const { values, client, signal, out } = ctx;
+  const limit = values.limit === undefined ? undefined : intOption("--limit", values.limit, 1);
+  const params = { limit, after: values.after };
+  if (values.all) {
+    if (values.json) {
+      out.write("[");
+      let first = true;
+      for await (const batch of client.listAll(params, { signal })) {
+        await write(out, `${first ? "\n" : ",\n"}${JSON.stringify(batch)}`);
+        first = false;
+      }
+      out.write(first ? "]\n" : "\n]\n");
+      return EXIT.ok;
+    }
+    const all = [];
+    for await (const batch of client.listAll(params, { signal })) all.push(batch);
+    printBatchTable(out, all);
+    return EXIT.ok;
+  }
+  const page = await client.list(params, { signal });
+  if (values.json) {
+    out.write(`${JSON.stringify(page)}\n`);
+  } else {
+    printBatchTable(out, page.data);
+    if (page.has_more) note(ctx, `more: llm-batches list --after ${page.last_id}`);
+  }
+  return EXIT.ok;
+}
+
+function printBatchTable(out, batches) {
+  if (batches.length === 0) {
+    out.write("no batches\n");
+    return;
+  }
+  const on = color(out);
+  const rows = batches.map((b) => [b.id ?? "", statusText(b), progressText(b), localTime(b.created_at), b.endpoint ?? ""]);
+  const lines = table(["ID", "STATUS", "PROGRESS", "CREATED", "ENDPOINT"], rows, {
+    on,
+    styles: [null, (s) => STATUS_STYLE[s]],
+    width: out.isTTY ? out.columns || 120 : Infinity,
+  });
+  out.write(`${lines.join("\n")}\n`);
+}
+
+async function get(ctx) {
+  const batch = await ctx.client.retrieve(ctx.positionals[0], { signal: ctx.signal });
+  if (ctx.values.json) ctx.out.write(`${JSON.stringify(batch)}\n`);
+  else printBatch(ctx.out, batch);
+  return EXIT.ok;
+}
+
+function printBatch(out, batch) {
+  const on = color(out);
+  const rows = [
+    ["id", batch.id],
+    ["status", paint(on, STATUS_STYLE[batch.status], statusText(batch))],
+    ["requests", `${progressText(batch)}, ${percent(batch)}%`],
+    ["endpoint", batch.endpoint],
+    ["completion_window", batch.completion_window],
+    ["input_file_id", batch.input_file_id],
+    ["output_file_id", batch.output_file_id],
+    ["error_file_id", batch.error_file_id],
+  ];
+  for (const [key, value] of Object.entries(batch)) {
+    if (key.endsWith("_at") && typeof value === "number") rows.push([key, `${localTime(value)}  (${value})`]);
+  }
+  if (batch.metadata && Object.keys(batch.metadata).length) rows.push(["metadata", JSON.stringify(batch.metadata)]);
+  for (const e of batch.errors?.data ?? []) {
+    rows.push(["error", `${e.code ?? "error"}: ${e.message ?? ""}${e.line ? ` (line ${e.line})` : ""}`]);
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  out.write(`${rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
+}
+
+async function watch(ctx) {
+  const { values, client, signal, out, positionals } = ctx;
+  const ids = positionals.length ? [...new Set(positionals)] : undefined;
+  const pollInterval = duration("--interval", values.interval ?? "30s");
+  const live = !values.json && out.isTTY;
+  const latest = new Map((ids ?? []).map((id) => [id, null]));
+  let lastError = null;
+  let updated = null;
+  const block = live ? new LiveBlock(out) : null;
+  let timer = null;
+  const render = () => {
+    timer = null;
+    block.draw(watchTable(out, latest, { ids, updated, lastError }));
+  };
+  const schedule = () => {
+    if (live && !timer) timer = setTimeout(render, 50);
+  };
+  if (live) {
+    hideCursor(out);
+    render();
+  }
+  try {
+    const done = await client.watch({
+      ids,
+      pollInterval,
+      signal,
+      onUpdate: (batch) => {
+        latest.set(batch.id, batch);
+        updated = new Date();
+        if (values.json) out.write(`${JSON.stringify(batch)}\n`);
+        else if (live) schedule();
+        else out.write(`${plainLine(batch)}\n`);
+      },
+      onError: (error) => {
+        lastError = error;
+        if (live) schedule();
+        else warn(ctx, error);
+      },
+    });
+    if (live) {
+      clearTimeout(timer);
+      render();
+    }
+    const missing = (ids ?? []).filter((id) => !done.some((b) => b.id === id));
+    if (missing.length) return fail(ctx, `not found: ${missing.join(", ")}`, EXIT.api);
+    const bad = done.filter((b) => b.status !== "completed");
+    if (bad.length) {
+      note(ctx, `ended without completing: ${bad.map((b) => `${b.id} (${statusText(b)})`).join(", ")}`);
+      return EXIT.ended;
+    }
+    return EXIT.ok;
+  } finally {
+    if (live) {
+      clearTimeout(timer);
+      showCursor(out);
+    }
+  }
+}
+
+function plainLine(batch) {
+  return `${new Date().toISOString()}  ${batch.id}  ${statusText(batch)}  ${progressText(batch)}  ${percent(batch)}%`;
+}
+
+function watchTable(out, latest, { ids, updated, lastError }) {
+  const on = color(out);
+  const width = (out.columns || 100) - 1;
+  const height = Math.max(3, (out.rows || 24) - 4); // header, "… more", footer, and the cursor's line
+  let batches = [...latest.entries()];
+  if (!ids) {
+    // The newest page: running batches first, then by age.
+    batches.sort(([, a], [, b]) => Number(isTerminal(a)) - Number(isTerminal(b)) || (b.created_at ?? 0) - (a.created_at ?? 0));
+  }
+  const hidden = Math.max(0, batches.length - height);
+  batches = batches.slice(0, height);
+  const rows = batches.map(([id, b]) =>
+    b === null ? [id, "…", "", "", ""] : [id, statusText(b), bar(percent(b) / 100, 20), `${percent(b)}%`.padStart(4), progressText(b)],
+  );
+  const lines = rows.length
+    ? table(["ID", "STATUS", "PROGRESS", "", "REQUESTS"], rows, { on, styles: [null, (s) => STATUS_STYLE[s], () => "cyan"], width })
+    : ["waiting for the first list page…"];
+  if (hidden) lines.push(paint(on, "dim", `… and ${hidden} more`));
+  const running = [...latest.values()].filter((b) => b === null || !isTerminal(b)).length;
+  const when = updated ? `updated ${updated.toLocaleTimeString()}` : "starting";
+  const error = lastError ? `  ·  ${paint(on, "red", `last error: ${lastError.message}`)}` : "";
+  lines.push(fit([{ text: `${latest.size} batches, ${running} running  ·  ${when}  ·  Ctrl-C to stop` }], width, on) + error);
+  return lines;
+}
+
+/** Reads and checks a batch input file; prints its problems. Returns the text, or throws Exit(3). */
+async function readRequests(ctx) {
+  const file = ctx.positionals[0];
+  let text;
+  try {
+    text = file === "-" ? await readStdin() : await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
+  }
+  const report = validateRequests(text, { endpoint: ctx.values.endpoint });
+  if (!report.ok) {
+    if (ctx.values.json) ctx.out.write(`${JSON.stringify(report)}\n`);
+    const shown = report.errors.slice(0, 50);
+    for (const e of shown) process.stderr.write(`${file}${e.line === null ? "" : `:${e.line}`}: ${e.message}\n`);
+    if (report.errors.length > shown.length) process.stderr.write(`… and ${report.errors.length - shown.length} more problems\n`);
+    process.stderr.write(`llm-batches: ${file} is not a valid batch input (${report.errors.length} problem${report.errors.length === 1 ? "" : "s"}); nothing was sent\n`);
+    throw new Exit(EXIT.invalid);
+  }
+  return { file, text, report };
+}
+
+async function validate(ctx) {
+  const { file, report } = await readRequests(ctx);
+  if (ctx.values.json) ctx.out.write(`${JSON.stringify(report)}\n`);
+  else ctx.out.write(`${file}: ${report.count} requests, ${formatBytes(report.bytes)}: ok\n`);
+  return EXIT.ok;
+}
+
+async function submit(ctx) {
+  const { values, client, signal, out } = ctx;
+  const pollInterval = duration("--interval", values.interval ?? "30s");
+  const metadata = parseMetadata(values.metadata);
+  const { file, text, report } = await readRequests(ctx);
+  note(ctx, `${file}: ${report.count} requests, ${formatBytes(report.bytes)}: uploading…`);
+  const filename = file === "-" ? "input.jsonl" : path.basename(file);
+  let batch = await client.submit(text, { endpoint: values.endpoint, completion_window: values.window, metadata, filename, signal });
+  note(ctx, `created ${batch.id} (${statusText(batch)})`);
+  if (!values.json) out.write(`${batch.id}\n`);
+  if (values.wait) {
+    const progress = new ProgressLine(process.stderr, !values.quiet);
+    let last = "";
+    const show = (b) => {
+      progress.update(`${b.id}  ${statusText(b).padEnd(11)} ${bar(percent(b) / 100, 24)} ${String(percent(b)).padStart(3)}%  ${progressText(b)}`, true);
+      const line = `${statusText(b)} ${progressText(b)}`;
+      if (!progress.enabled && line !== last) note(ctx, `${b.id} ${line}`);
+      last = line;
+    };
+    show(batch);
+    try {
+      batch = await client.waitFor(batch.id, { pollInterval, signal, onProgress: show });
+    } finally {
+      progress.done();
+    }
+  }
+  if (values.json) out.write(`${JSON.stringify(batch)}\n`);
+  if (!values.wait) return EXIT.ok;
+  if (batch.status === "completed") {
+    note(ctx, `${batch.id} completed: ${progressText(batch)}; fetch with: llm-batches results ${batch.id}`);
+    return EXIT.ok;
+  }
+  const why = batch.errors?.data?.[0]?.message;
+  note(ctx, `${batch.id} ended ${statusText(batch)}${why ? `: ${why}` : ""}`);
+  return EXIT.ended;
+}
+
+async function results(ctx) {
+  const { values, client, signal } = ctx;
+  const batch = await client.retrieve(ctx.positionals[0], { signal });
+  if (!batch.output_file_id && !batch.error_file_id) {
+    const why = isTerminal(batch) ? "it has no output or error file" : "its results are not ready yet";
+    return fail(ctx, `batch ${batch.id} is ${statusText(batch)}: ${why}`, EXIT.api);
+  }
+  const sink = values.out ? await openOut(values.out) : process.stdout;
+  // Results printed to a terminal would be garbled by a progress line redrawn between them.
+  const progress = new ProgressLine(process.stderr, !values.quiet && (Boolean(values.out) || !process.stdout.isTTY));
+  const { total } = counts(batch);
+  let lines = 0;
+  let errors = 0;
+  let bytes = 0;
+  try {
+    for await (const result of client.results(batch, { signal })) {
+      const text = `${JSON.stringify(result)}\n`;
+      lines += 1;
+      bytes += Buffer.byteLength(text);
+      if (result.error) errors += 1;
+      await write(sink, text);
+      if (sink.failure) throw sink.failure;
+      const share = total > 0 ? Math.min(1, lines / total) : 0;
+      progress.update(`results ${bar(share, 24)} ${lines}${total ? `/${total}` : ""} lines, ${errors} errors, ${formatBytes(bytes)}`);
+    }
+  } finally {
+    progress.done();
+    if (values.out) await new Promise((resolve) => sink.end(resolve));
+  }
+  const summary = { id: batch.id, out: values.out ?? null, lines, errors, bytes };
+  if (values.json && values.out) ctx.out.write(`${JSON.stringify(summary)}\n`);
+  note(ctx, `${lines} results (${errors} with an error)${values.out ? ` written to ${values.out}` : ""}`);
+  return EXIT.ok;
+}
+
+/** A file for `--out`, opened before anything is downloaded; a later write error is kept on `failure`. */
+async function openOut(file) {
+  const stream = createWriteStream(file);
+  try {
+    await new Promise((resolve, reject) => stream.once("open", resolve).once("error", reject));
+  } catch (error) {
+    throw new UsageError(`cannot write ${file}: ${error.code ?? error.message}`);
+  }
+  stream.on("error", (error) => {
+    stream.failure = error;
+  });
+  return stream;
+}
+
+async function cancel(ctx) {
+  const batch = await ctx.client.cancel(ctx.positionals[0], { signal: ctx.signal });
+  if (ctx.values.json) ctx.out.write(`${JSON.stringify(batch)}\n`);
+  else ctx.out.write(`${batch.id}  ${statusText(batch)}\n`);
+  return EXIT.ok;
+}
+
+// ---- plumbing ---------------------------------------------------------------------------------
+
+function note(ctx, text) {
+  if (!ctx.values.quiet) process.stderr.write(`${redact(ctx, text)}\n`);
+}
+
+function warn(ctx, error) {
+  if (ctx.values.json) process.stderr.write(`${JSON.stringify({ warning: errorJson(ctx, error) })}\n`);
+  else if (!ctx.values.quiet) process.stderr.write(`llm-batches: warning: ${redact(ctx, describe(error))}\n`);
+}
+
+function fail(ctx, message, code) {
+  if (ctx.values.json) process.stderr.write(`${JSON.stringify({ error: { kind: "cli", message } })}\n`);
+  else process.stderr.write(`llm-batches: error: ${redact(ctx, message)}\n`);
+  return code;
+}
+
+function describe(error) {
+  if (!(error instanceof BatchError)) return String(error?.message ?? error);
+  const details = [
+    error.status === null ? null : `HTTP ${error.status}`,
+    error.code === null ? null : `code ${error.code}`,
+    error.requestId === null ? null : `request ${error.requestId}`,
+  ].filter(Boolean);
+  return `${error.message}${details.length ? ` (${details.join(", ")})` : ""}`;
+}
+
+function errorJson(ctx, error) {
+  if (!(error instanceof BatchError)) return { kind: "cli", message: redact(ctx, String(error?.message ?? error)) };
+  return { kind: error.kind, status: error.status, code: error.code, request_id: error.requestId, message: redact(ctx, error.message) };
+}
+
+/**
+ * The library never puts the key in a message; this is the CLI's own guarantee on top. A string too
+ * short to be a real key would only mangle words.
+ */
+function redact(ctx, text) {
+  return ctx.apiKey?.length >= 8 ? String(text).split(ctx.apiKey).join("[redacted]") : String(text);
+}
+
+/** Writes and waits for the stream to drain when its buffer is full. */
+function write(stream, text) {
+  if (stream.write(text)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      stream.off("error", onError);
+      resolve();
+    };
+    const onError = (error) => {
+      stream.off("drain", onDrain);
+      reject(error);
+    };
+    stream.once("drain", onDrain).once("error", onError);
+  });
+}
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function duration(flag, text) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(text).trim());
+  if (!m) throw new UsageError(`${flag} wants a duration such as 500ms, 30s or 5m, not "${text}"`);
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"];
+  if (ms < 1 || ms > 2_147_483_647) throw new UsageError(`${flag} is out of range: ${text}`);
+  return Math.round(ms);
+}
+
+function intOption(flag, text, min) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} wants an integer of at least ${min}, not "${text}"`);
+  return n;
+}
+
+function parseMetadata(pairs = []) {
+  if (pairs.length === 0) return undefined;
+  const metadata = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new UsageError(`--metadata wants KEY=VALUE, not "${pair}"`);
+    metadata[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return metadata;
+}
+
+function version() {
+  return JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version;
+}
+
+/** Reads the arguments and the environment; throws UsageError for anything wrong. */
+function configure(argv, env) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || values.version) return { values, positionals };
+  const [name, ...rest] = positionals;
+  if (!name) throw new UsageError("no command given");
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  const [min, max] = command.args;
+  if (rest.length < min) throw new UsageError(`${name} needs ${min === 1 ? "an argument" : `${min} arguments`} (see --help)`);
+  if (rest.length > max) throw new UsageError(`${name} takes ${max === 0 ? "no arguments" : `at most ${max}`}, got ${rest.length}`);
+  for (const key of Object.keys(values)) {
+    if (!COMMON.includes(key) && !command.options.includes(key)) throw new UsageError(`--${key} does not apply to ${name}`);
+  }
+  const ctx = { name, command, values, positionals: rest, out: process.stdout };
+  if (command.offline) return ctx;
+
+  const providerName = values.provider ?? env.LLM_BATCHES_PROVIDER;
+  const provider = providerName === undefined ? null : PROVIDERS[providerName];
+  if (providerName !== undefined && !provider) {
+    throw new UsageError(`unknown provider "${providerName}" (one of: ${Object.keys(PROVIDERS).join(", ")})`);
+  }
+  const keyVar = values["api-key-env"] ?? "OPENAI_API_KEY";
+  const apiKey = env[keyVar];
+  if (!apiKey) {
+    throw new UsageError(values["api-key-env"] ? `$${keyVar} is not set` : "no API key: set OPENAI_API_KEY, or name another variable with --api-key-env NAME");
+  }
+  ctx.apiKey = apiKey;
+  const baseURL = values["base-url"] ?? provider?.baseURL ?? (env.LLM_BATCHES_BASE_URL || env.OPENAI_BASE_URL || undefined);
+  const options = { apiKey, baseURL, dialect: provider?.dialect ?? "auto" };
+  if (values.timeout !== undefined) options.timeout = duration("--timeout", values.timeout);
+  if (values["max-retries"] !== undefined) options.maxRetries = intOption("--max-retries", values["max-retries"], 0);
+  ctx.client = new BatchClient(options);
+  return ctx;
+}
+
+async function main(argv, env) {
+  const controller = new AbortController();
+  let stoppedBy = null;
+  const stop = (signal) => {
+    // A second Ctrl-C does not wait for the request in flight to wind down.
+    if (stoppedBy) process.exit(signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+    stoppedBy = signal;
+    controller.abort();
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  // `llm-batches results ID | head`: a closed pipe ends the output, it is not an error.
+  process.stdout.on("error", (error) => {
+    if (error.code === "EPIPE") process.exit(EXIT.ok);
+    throw error;
+  });
+
+  let ctx = { values: {} };
+  try {
+    ctx = configure(argv, env);
+    if (ctx.values.help) {
+      process.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    if (ctx.values.version) {
+      process.stdout.write(`${version()}\n`);
+      return EXIT.ok;
+    }
+    ctx.signal = controller.signal;
+    return await ctx.command.run(ctx);
+  } catch (error) {
+    if (error instanceof Exit) return error.code;
+    if (stoppedBy) {
+      if (!ctx.values.json) process.stderr.write("\n");
+      return stoppedBy === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
+    }
+    if (error instanceof UsageError) {
+      fail(ctx, error.message, EXIT.usage);
+      if (!ctx.values.json) process.stderr.write("Run llm-batches --help for the commands and options.\n");
+      return EXIT.usage;
+    }
+    if (ctx.values.json) process.stderr.write(`${JSON.stringify({ error: errorJson(ctx, error) })}\n`);
+    else process.stderr.write(`llm-batches: error: ${redact(ctx, describe(error))}\n`);
+    // `invalid_argument`: the library refused before sending anything, as for a bad id or option.
+    if (error instanceof BatchError) return error.kind === "invalid_argument" ? EXIT.usage : EXIT.api;
+    return EXIT.api;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), process.env);

@@ -1,0 +1,163 @@
+// Every public name of llm-batches, used as a TypeScript user would, under `tsc --strict`.
+// Compiled (never run) by tests/ecosystem/types.test.mjs.
+import {
+  BatchClient,
+  BatchError,
+  isTerminal,
+  toJsonl,
+  validateRequests,
+  type Batch,
+  type BatchClientOptions,
+  type BatchErrorEntry,
+  type BatchErrorKind,
+  type BatchPage,
+  type BatchRequest,
+  type BatchResult,
+  type BatchStatus,
+  type CreateBatchParams,
+  type Dialect,
+  type FetchLike,
+  type FileObject,
+  type JsonValue,
+  type KnownBatchStatus,
+  type ListParams,
+  type RequestCounts,
+  type RequestOptions,
+  type SubmitOptions,
+  type UploadOptions,
+  type ValidationReport,
+  type WaitOptions,
+  type WatchOptions,
+} from "llm-batches";
+
+const fetchLike: FetchLike = (input, init) => fetch(input, init);
+const dialect: Dialect = "ppinfra";
+const options: BatchClientOptions = {
+  apiKey: "sk-test",
+  baseURL: "https://api.ppinfra.com/openai/v1",
+  dialect,
+  timeout: 60_000,
+  maxRetries: 2,
+  fetch: fetchLike,
+  defaultHeaders: { "x-team": "search", "user-agent": null },
+};
+const client = new BatchClient(options);
+const controller = new AbortController();
+const requestOptions: RequestOptions = { signal: controller.signal };
+
+/** Exhaustive over the eight statuses: adding one to the type breaks this function. */
+function label(status: KnownBatchStatus): string {
+  switch (status) {
+    case "validating":
+    case "in_progress":
+    case "finalizing":
+    case "cancelling":
+      return "running";
+    case "completed":
+      return "done";
+    case "failed":
+    case "expired":
+    case "cancelled":
+      return "ended";
+    default: {
+      const never: never = status;
+      return never;
+    }
+  }
+}
+
+const KNOWN: readonly KnownBatchStatus[] = ["validating", "in_progress", "finalizing", "completed", "failed", "expired", "cancelling", "cancelled"];
+function isKnown(status: BatchStatus | null): status is KnownBatchStatus {
+  return (KNOWN as readonly string[]).includes(status as string);
+}
+
+function describe(batch: Batch): string {
+  const counts: RequestCounts = batch.request_counts;
+  const done: number = counts.completed + counts.failed;
+  const created: number | null = batch.created_at;
+  const errors: BatchErrorEntry[] = batch.errors?.data ?? [];
+  const firstError: string | null = errors[0]?.message ?? null;
+  const meta: JsonValue | undefined = batch.metadata?.job;
+  const model = batch.model; // an unmodelled provider field passes through as JsonValue | undefined
+  const status = isKnown(batch.status) ? label(batch.status) : `unknown (${String(batch.status)})`;
+  return `${batch.id}: ${status} ${done}/${counts.total} ${created ?? "-"} ${firstError ?? ""} ${JSON.stringify(meta)} ${JSON.stringify(model)}`;
+}
+
+async function everything(): Promise<void> {
+  const one: Batch = await client.retrieve("batch_01abc", requestOptions);
+  console.log(describe(one), isTerminal(one), isTerminal(one.status), isTerminal("PROGRESS"), isTerminal(null));
+
+  const params: ListParams = { limit: 20, after: "batch_x" };
+  const page: BatchPage = await client.list(params, { signal: controller.signal });
+  const next: string | null = page.has_more ? page.last_id : null;
+  console.log(page.object, page.first_id, next, page.data.map(describe));
+  for await (const batch of client.listAll({ limit: 100 })) console.log(batch.id);
+
+  const requests: BatchRequest[] = [
+    { custom_id: "r1", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] } },
+  ];
+  const report: ValidationReport = validateRequests(requests, { endpoint: "/v1/chat/completions" });
+  if (!report.ok) for (const { line, message } of report.errors) console.error(line ?? "file", message);
+  console.log(report.count, report.bytes, validateRequests(toJsonl(requests)).ok);
+
+  const upload: UploadOptions = { filename: "input.jsonl", purpose: "batch", signal: controller.signal };
+  const file: FileObject = await client.uploadFile(toJsonl(requests), upload);
+  await client.uploadFile(new TextEncoder().encode("{}\n"));
+  await client.uploadFile(new Blob(["{}\n"]));
+  await client.uploadFile(new ArrayBuffer(8));
+
+  const create: CreateBatchParams = {
+    input_file_id: file.id ?? "file-x",
+    endpoint: "/v1/chat/completions",
+    completion_window: "24h",
+    metadata: { job: "nightly" },
+    output_expires_after: { anchor: "created_at", seconds: 86_400 },
+    provider_extension: true,
+  };
+  const created = await client.create(create, requestOptions);
+  const cancelled: Batch = await client.cancel(created.id ?? "", requestOptions);
+  console.log(cancelled.cancelling_at);
+
+  const response: Response = await client.fileContent("file-x", requestOptions);
+  console.log(response.status, await response.text());
+
+  for await (const result of client.results(created)) {
+    const r: BatchResult = result;
+    if (r.error) console.warn(r.custom_id, r.error.code, r.error.message, r.line, r.raw);
+    else if (r.response) console.log(r.response.status_code, r.response.request_id, r.response.body);
+    const source: "output" | "error" = r.source;
+    console.log(source);
+  }
+  for await (const result of client.results("batch_01abc", { signal: controller.signal })) console.log(result.id);
+
+  const wait: WaitOptions = { pollInterval: 30_000, timeout: 3_600_000, signal: controller.signal, onProgress: (b) => console.log(b.status) };
+  const done: Batch = await client.waitFor(created.id ?? "", wait);
+
+  const watch: WatchOptions = {
+    ids: [done.id ?? ""],
+    pollInterval: 60_000,
+    signal: controller.signal,
+    onUpdate: (b: Batch) => console.log(describe(b)),
+    onError: (e: BatchError) => console.warn(e.kind, e.status),
+    onCycle: () => console.log("cycle done"),
+  };
+  const watched: Batch[] = await client.watch(watch);
+  await client.watch();
+  console.log(watched.length);
+
+  const submit: SubmitOptions = { endpoint: "/v1/chat/completions", completion_window: "24h", metadata: null, filename: "x.jsonl", signal: controller.signal };
+  await client.submit(requests, submit);
+  await client.submit(toJsonl(requests));
+}
+
+everything().catch((error: unknown) => {
+  if (error instanceof BatchError) {
+    const kind: BatchErrorKind = error.kind;
+    const name: "BatchError" = error.name;
+    const status: number | null = error.status;
+    const code: string | null = error.code;
+    const requestId: string | null = error.requestId;
+    console.error(kind, name, status, code, requestId, error.message, error instanceof Error);
+  }
+  throw new BatchError("made by hand", { kind: "invalid_argument" });
+});

@@ -1,0 +1,222 @@
+// examples/worker in workerd, through Miniflare, against the mock provider: the cron run lists
+// batches page by page and stores what is still running in a (simulated) KV namespace; the fetch
+// handler serves it as JSON.
+//
+// The Worker is bundled as Wrangler would bundle it (the "workerd" export condition, the .wasm as a
+// CompiledWasm module) with the settings of its own wrangler.toml (main, compatibility date, KV
+// binding, cron). The mock's clock is the test's, so batches move only when the test says so.
+//
+//   node --test tests/ecosystem/worker.test.mjs
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { BatchClient } from 'llm-batches';
+import { startMock } from '../mock-provider/server.mjs';
+import { outRoot, root, wasmModules } from './helpers.mjs';
+
+const exampleDir = path.join(root, 'examples/worker');
+const outDir = path.join(outRoot, 'worker');
+const KEY = 'sk-worker-test-3b9f1c';
+const STEP_MS = 60_000;
+
+/** The few wrangler.toml settings the test needs, read with patterns rather than a TOML parser. */
+async function readWranglerToml() {
+  const text = await readFile(path.join(exampleDir, 'wrangler.toml'), 'utf8');
+  const field = (name) => new RegExp(`^${name}\\s*=\\s*"([^"]+)"`, 'm').exec(text)?.[1];
+  const crons = /^crons\s*=\s*\[([^\]]*)\]/m.exec(text)?.[1].match(/"[^"]+"/g)?.map((s) => s.slice(1, -1));
+  return { main: field('main'), compatibilityDate: field('compatibility_date'), kvBinding: field('binding'), crons, maxSubrequests: field('MAX_SUBREQUESTS') };
+}
+
+async function bundle(main) {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const outfile = path.join(outDir, 'index.js');
+  await esbuild.build({
+    entryPoints: [path.join(exampleDir, main)],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    plugins: [wasmModules(outDir)],
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+let clockMs = Date.now();
+let mock;
+let mf;
+let toml;
+let scriptPath;
+const client = () => new BatchClient({ apiKey: 'sk-node-side', baseURL: `${mock.url}/openai/v1` });
+
+function options(vars = {}) {
+  return {
+    modules: true,
+    scriptPath,
+    modulesRoot: outDir,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: toml.compatibilityDate,
+    kvNamespaces: [toml.kvBinding],
+    bindings: { OPENAI_API_KEY: KEY, BASE_URL: `${mock.url}/openai/v1`, DIALECT: 'auto', PAGE_SIZE: '5', ...vars },
+    host: '127.0.0.1',
+    port: 0,
+  };
+}
+
+async function runCron() {
+  const worker = await mf.getWorker();
+  const before = mock.requests.length;
+  const result = await worker.scheduled({ cron: toml.crons[0], scheduledTime: new Date() });
+  return { ...result, requests: mock.requests.slice(before) };
+}
+
+async function getJson(pathname, init) {
+  const res = await mf.dispatchFetch(`http://worker${pathname}`, init);
+  const text = await res.text();
+  assert.ok(!text.includes(KEY), 'the key never appears in an answer');
+  return { status: res.status, type: res.headers.get('content-type'), body: JSON.parse(text) };
+}
+
+async function storedText() {
+  const kv = await mf.getKVNamespace(toml.kvBinding);
+  return kv.get('state');
+}
+
+/** What the mock's OpenAI dialect has running now, by id. */
+function runningIds() {
+  const ended = new Set(['completed', 'failed', 'expired', 'cancelled']);
+  return mock.batches('openai').filter((b) => !ended.has(b.status)).map((b) => b.id).sort();
+}
+
+before(async () => {
+  toml = await readWranglerToml();
+  mock = await startMock({ now: () => clockMs, stepMs: STEP_MS });
+  scriptPath = await bundle(toml.main);
+  mf = new Miniflare(options());
+  await mf.ready;
+});
+
+after(async () => {
+  await mf?.dispose();
+  await mock?.close();
+});
+
+test('worker: wrangler.toml is a deployable config (main, compatibility date, KV binding, cron, budget)', () => {
+  assert.equal(toml.main, 'src/index.js');
+  assert.match(toml.compatibilityDate, /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal(toml.kvBinding, 'BATCH_STATE');
+  assert.deepEqual(toml.crons, ['*/5 * * * *']);
+  assert.equal(toml.maxSubrequests, '40');
+});
+
+test('worker: before any cron run, GET / serves an empty state', async () => {
+  const { status, type, body } = await getJson('/');
+  assert.equal(status, 200);
+  assert.match(type, /^application\/json/);
+  assert.deepEqual(body, { updated_at: null, run: null, unfinished: [], finished: [] });
+});
+
+test('worker: a cron run pages through the list and stores every running batch in KV', async () => {
+  const made = await client().submit(
+    [{ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini' } }],
+    { metadata: { job: 'worker-test' } },
+  );
+  const run = await runCron();
+  assert.equal(run.outcome, 'ok');
+  // 26 batches (25 fixtures and ours) at 5 a page: every page has a running batch, so all 6 are read.
+  assert.equal(run.requests.length, 6);
+  for (const r of run.requests) {
+    assert.equal(r.path, '/openai/v1/batches');
+    assert.equal(r.headers.authorization, `Bearer ${KEY}`);
+  }
+  assert.deepEqual(run.requests.map((r) => r.query.after ?? null), [null, 'batch_oai_003', 'batch_oai_008', 'batch_oai_013', 'batch_oai_018', 'batch_oai_023']);
+
+  const { body } = await getJson('/');
+  assert.deepEqual(body.run && { ...body.run, started_at: 0 }, { started_at: 0, pages: 6, retrieves: 0, subrequests: 6, complete: true, error: null });
+  assert.deepEqual(body.unfinished.map((b) => b.id).sort(), runningIds());
+  assert.equal(body.unfinished[0].id, made.id, 'newest first');
+  assert.equal(body.unfinished[0].status, 'validating');
+  assert.deepEqual(body.unfinished[0].metadata, { job: 'worker-test' });
+  assert.deepEqual(body.finished, []);
+  assert.ok(!(await storedText()).includes(KEY), 'the key is not stored');
+
+  const one = await getJson(`/batches/${made.id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.body.id, made.id);
+  assert.equal((await getJson('/batches/batch_nope')).status, 404);
+});
+
+test('worker: the next run moves batches that ended into `finished`', async () => {
+  const [ours] = (await getJson('/')).body.unfinished;
+  await client().cancel('batch_oai_000');
+  clockMs += 5 * STEP_MS; // ours completes; the cancelled one is cancelled one step after cancelling
+  const run = await runCron();
+  assert.equal(run.outcome, 'ok');
+  const { body } = await getJson('/');
+  assert.deepEqual(body.unfinished.map((b) => b.id).sort(), runningIds());
+  assert.ok(!body.unfinished.some((b) => b.id === ours.id || b.id === 'batch_oai_000'));
+  const finished = Object.fromEntries(body.finished.map((b) => [b.id, b]));
+  assert.equal(finished[ours.id]?.status, 'completed');
+  assert.deepEqual(finished[ours.id].request_counts, { total: 1, completed: 1, failed: 0 });
+  assert.equal(finished.batch_oai_000?.status, 'cancelled');
+  assert.equal(body.finished.length, 2, 'only batches seen running are recorded as finished');
+});
+
+test('worker: a running batch missing from the list is retrieved by id, and dropped when it is gone', async () => {
+  const made = await client().submit([{ custom_id: 'b', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'x' } }]);
+  assert.equal((await runCron()).outcome, 'ok');
+  assert.ok((await getJson('/')).body.unfinished.some((b) => b.id === made.id));
+  mock.reset(); // the provider forgets every batch it made: ours now answers 404
+  const run = await runCron();
+  assert.equal(run.outcome, 'ok');
+  const retrieves = run.requests.filter((r) => r.path.startsWith('/openai/v1/batches/'));
+  assert.deepEqual(retrieves.map((r) => r.path), [`/openai/v1/batches/${made.id}`]);
+  const { body } = await getJson('/');
+  assert.equal(body.run.retrieves, 1);
+  assert.ok(!body.unfinished.some((b) => b.id === made.id), 'a 404 batch is dropped');
+  assert.deepEqual(body.unfinished.map((b) => b.id).sort(), runningIds());
+});
+
+test('worker: a run never makes more than MAX_SUBREQUESTS requests, retries included', async () => {
+  await mf.setOptions(options({ MAX_SUBREQUESTS: '4' }));
+  const before = (await getJson('/')).body.unfinished;
+  const run = await runCron();
+  assert.equal(run.outcome, 'ok');
+  // Each call may need a retry, so a call starts only while 2 requests are left: 3 pages, then stop.
+  assert.equal(run.requests.length, 3);
+  const { body } = await getJson('/');
+  assert.equal(body.run.complete, false);
+  assert.equal(body.run.pages, 3);
+  assert.equal(body.run.subrequests, 3);
+  assert.deepEqual(body.unfinished.map((b) => b.id).sort(), before.map((b) => b.id).sort(), 'batches not reached are kept as last seen');
+
+  mock.addFault({ method: 'GET', path: '/batches', fault: 'status=500' });
+  try {
+    const failed = await runCron();
+    assert.equal(failed.outcome, 'exception', 'a failed run shows as failed');
+    assert.equal(failed.requests.length, 2, 'one attempt and one retry');
+  } finally {
+    mock.clearFaults();
+  }
+  const after = (await getJson('/')).body;
+  assert.equal(after.run.error.kind, 'api');
+  assert.equal(after.run.error.status, 500);
+  assert.equal(after.unfinished.length, before.length, 'the last good state is kept');
+});
+
+test('worker: READ_TOKEN guards the JSON; only GET and HEAD are served', async () => {
+  await mf.setOptions(options({ READ_TOKEN: 'let-me-read' }));
+  assert.equal((await getJson('/')).status, 401);
+  const ok = await getJson('/', { headers: { authorization: 'Bearer let-me-read' } });
+  assert.equal(ok.status, 200);
+  assert.ok(Array.isArray(ok.body.unfinished));
+  const post = await getJson('/', { method: 'POST', headers: { authorization: 'Bearer let-me-read' } });
+  assert.equal(post.status, 405);
+});
