@@ -58,7 +58,7 @@ fn jsonl(requests: &JsValue) -> core::Result<String> {
 /// The `url` of the first request that has one: the endpoint a file is evidently meant for.
 fn first_url(text: &str) -> Option<String> {
     text.lines().find_map(|line| {
-        let value: Value = serde_json::from_str(line).ok()?;
+        let value: Value = core::parse_value(line.as_bytes()).ok()?;
         value.get("url")?.as_str().map(str::to_owned)
     })
 }

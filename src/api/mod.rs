@@ -14,8 +14,8 @@ use web_sys::AbortSignal;
 
 use crate::core::retry::{self, Failure, Hints, Safety};
 use crate::core::{
-    self, api_error, normalize_batch, normalize_file, normalize_page, poll, read_json, Config, Error, ErrorKind,
-    Request,
+    self, api_error, normalize_batch, normalize_file, normalize_page_json, poll, read_json, read_json_borrowed, Config,
+    Error, ErrorKind, Json, Request,
 };
 use crate::edge::convert;
 use crate::edge::fetch::{self, Answer, NoReply, Transport};
@@ -64,7 +64,8 @@ impl WasmClient {
         self.run(move |inner| async move {
             let request = inner.config.list(&convert::list_query(params)?)?;
             let signal = convert::signal(&options)?;
-            inner.list(request, signal.as_ref()).await
+            let (answer, body) = inner.list(request, signal.as_ref()).await?;
+            Ok(convert::json_to_js(&inner.page(&answer, &body)?, body.len()))
         })
     }
 
@@ -168,16 +169,17 @@ impl WasmClient {
 
 impl WasmClient {
     /// Runs `work` as a Promise: a plain JS value on success, a scrubbed error on failure.
-    fn run<F, Fut>(&self, work: F) -> Promise
+    fn run<F, Fut, T>(&self, work: F) -> Promise
     where
         F: FnOnce(Rc<Inner>) -> Fut,
-        Fut: std::future::Future<Output = core::Result<Value>> + 'static,
+        Fut: std::future::Future<Output = core::Result<T>> + 'static,
+        T: convert::IntoJs,
     {
         let inner = self.inner.clone();
         let future = work(inner.clone());
         promise(async move {
             match future.await {
-                Ok(value) => Ok(convert::to_js(&value)),
+                Ok(value) => Ok(value.into_js()),
                 Err(error) => Err(convert::error_to_js(&error, Some(inner.config.api_key()))),
             }
         })
@@ -215,10 +217,14 @@ impl Inner {
         Ok((batch, answer.header("openai-poll-after-ms")))
     }
 
-    pub(crate) async fn list(&self, request: Request, signal: Option<&AbortSignal>) -> core::Result<Value> {
-        let (answer, bytes) =
-            self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, true, None).await?;
-        normalize_page(read_json(&answer.head, &bytes)?, self.config.dialect)
+    /// `GET /batches`: the answer and its body, for [`Inner::page`] to read.
+    pub(crate) async fn list(&self, request: Request, signal: Option<&AbortSignal>) -> core::Result<(Answer, Vec<u8>)> {
+        self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, true, None).await
+    }
+
+    /// A list answer's body as a normalised page, borrowing from it.
+    pub(crate) fn page<'a>(&self, answer: &Answer, body: &'a [u8]) -> core::Result<Json<'a>> {
+        normalize_page_json(read_json_borrowed(&answer.head, body)?, self.config.dialect)
     }
 
     /// A file's content response, headers received, body unread.
@@ -274,17 +280,25 @@ impl Inner {
         signal: Option<&AbortSignal>,
     ) -> core::Result<Option<Value>> {
         let request = self.config.list(&core::ListQuery { limit: Some(100), after: None })?;
-        let page = self.list(request, signal).await?;
-        let recent = |batch: &&Value| {
-            batch.get("input_file_id").and_then(Value::as_str) == Some(input_file_id)
-                && batch.get("created_at").and_then(Value::as_f64).is_some_and(|t| t >= since_secs - 120.0)
+        let (answer, body) = self.list(request, signal).await?;
+        let page = self.page(&answer, &body)?;
+        let created_at = |batch: &Json| match batch.get("created_at") {
+            Some(Json::Number(n)) => n.as_f64(),
+            _ => None,
         };
-        let data = page.get("data").and_then(Value::as_array);
+        let recent = |batch: &&Json| {
+            batch.get("input_file_id").and_then(Json::as_str) == Some(input_file_id)
+                && created_at(batch).is_some_and(|t| t >= since_secs - 120.0)
+        };
+        let data = match page.get("data") {
+            Some(Json::Array(items)) => Some(items),
+            _ => None,
+        };
         let newest = data.into_iter().flatten().filter(recent).max_by(|a, b| {
-            let at = |v: &Value| v.get("created_at").and_then(Value::as_f64).unwrap_or(0.0);
+            let at = |v: &Json| created_at(v).unwrap_or(0.0);
             at(a).total_cmp(&at(b))
         });
-        Ok(newest.cloned())
+        Ok(newest.cloned().map(Value::from))
     }
 
     /// One request with the retries `safety` allows. A 2xx answer comes back with its body read

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::{get, promise, Inner};
-use crate::core::{self, Error, JsonlDecoder, ListQuery, Pager, Source};
+use crate::core::{self, Error, JsonArray, JsonlDecoder, ListQuery, Pager, Source};
 use crate::edge::convert;
 use crate::edge::fetch::{BodyReader, NoReply};
 
@@ -21,7 +21,7 @@ use crate::edge::fetch::{BodyReader, NoReply};
 fn step<S: 'static, F, Fut>(cell: &Rc<RefCell<Option<S>>>, inner: &Rc<Inner>, work: F) -> Promise
 where
     F: FnOnce(S) -> Fut + 'static,
-    Fut: std::future::Future<Output = (S, core::Result<Option<Value>>)> + 'static,
+    Fut: std::future::Future<Output = (S, core::Result<Option<JsValue>>)> + 'static,
 {
     let (cell, inner) = (cell.clone(), inner.clone());
     promise(async move {
@@ -33,7 +33,7 @@ where
         let (state, result) = work(state).await;
         *cell.borrow_mut() = Some(state);
         match result {
-            Ok(Some(value)) => Ok(convert::to_js(&value)),
+            Ok(Some(value)) => Ok(value),
             Ok(None) => Ok(JsValue::NULL),
             Err(error) => Err(convert::error_to_js(&error, Some(inner.api_key()))),
         }
@@ -74,9 +74,10 @@ impl WasmPager {
             let result = async {
                 let Some(query) = state.pager.next_query() else { return Ok(None) };
                 let request = inner.config.list(&query)?;
-                let page = inner.list(request, state.signal.as_ref()).await?;
-                state.pager.advance(&page)?;
-                Ok(Some(page))
+                let (answer, body) = inner.list(request, state.signal.as_ref()).await?;
+                let page = inner.page(&answer, &body)?;
+                state.pager.advance_json(&page)?;
+                Ok(Some(convert::json_to_js(&page, body.len())))
             }
             .await;
             (state, result)
@@ -165,7 +166,7 @@ impl WasmResults {
     }
 }
 
-async fn next_results(inner: &Inner, state: &mut ResultsState) -> core::Result<Option<Value>> {
+async fn next_results(inner: &Inner, state: &mut ResultsState) -> core::Result<Option<JsValue>> {
     let signal = state.signal.clone();
     let signal = signal.as_ref();
     match state.target.take() {
@@ -186,16 +187,22 @@ async fn next_results(inner: &Inner, state: &mut ResultsState) -> core::Result<O
             state.current = Some((reader, JsonlDecoder::new(source)));
             continue;
         };
-        let mut out = Vec::new();
-        match reader.next(timeout, signal).await.map_err(|e| stream_error(e, timeout))? {
-            Some(chunk) => decoder.push(&chunk, &mut out),
+        let out = match reader.next(timeout, signal).await.map_err(|e| stream_error(e, timeout))? {
+            Some(chunk) => {
+                // Normalised lines come out a little longer than they went in.
+                let mut out = JsonArray::with_capacity(chunk.len() + chunk.len() / 8 + 64);
+                decoder.push(&chunk, &mut out);
+                out
+            }
             None => {
+                let mut out = JsonArray::default();
                 decoder.finish(&mut out);
                 state.current = None;
+                out
             }
-        }
+        };
         if !out.is_empty() {
-            return Ok(Some(Value::Array(out)));
+            return Ok(Some(convert::json_text_to_js(&out.into_text())));
         }
     }
 }

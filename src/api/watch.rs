@@ -76,7 +76,8 @@ impl Inner {
             Ok(())
         };
         while let Some(query) = watcher.next_page(previous.as_ref()) {
-            let page = self.list(self.config.list(&query)?, signal).await?;
+            let (answer, body) = self.list(self.config.list(&query)?, signal).await?;
+            let page = Value::from(self.page(&answer, &body)?);
             for batch in watcher.observe_page(&page) {
                 report(batch, latest)?;
             }

@@ -11,9 +11,10 @@
 //! assert_eq!(batch["remark"], "kept");
 //! ```
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::{Error, Result};
+use super::json::{Json, Object};
 use super::{status, time};
 
 /// Which provider's spellings to expect. `Auto` recognises all of them; an explicit dialect only
@@ -67,72 +68,116 @@ const COUNTS: [&str; 3] = ["total", "completed", "failed"];
 
 /// Normalises one batch object (see DESIGN §3). Fields we don't model are kept as sent.
 pub fn normalize_batch(value: Value, dialect: Dialect) -> Result<Value> {
-    let Value::Object(mut raw) = value else {
-        return Err(Error::invalid_response(format!("expected a batch object, got {}", json_type(&value))));
+    normalize_batch_json(value.into(), dialect).map(Value::from)
+}
+
+/// [`normalize_batch`] on a [`Json`] value, in place: the modelled fields are rewritten where they
+/// stand in the (sorted) object, so the result is the same object a fresh `Map` would give.
+pub fn normalize_batch_json(value: Json<'_>, dialect: Dialect) -> Result<Json<'_>> {
+    let Json::Object(mut map) = value else {
+        return Err(Error::invalid_response(format!("expected a batch object, got {}", json_kind(&value))));
     };
-    let mut out = Map::new();
-    out.insert("id".into(), string_or_null(raw.remove("id")));
-    out.insert("object".into(), Value::from("batch"));
-    raw.remove("object");
-    out.insert("endpoint".into(), string_or_null(raw.remove("endpoint")));
-    out.insert("status".into(), normalize_status(raw.remove("status")));
-    for key in ["input_file_id", "output_file_id", "error_file_id"] {
-        out.insert(key.into(), string_or_null(raw.remove(key)));
+    map.update_each(&FIELDS, |i, value| match FIELD_KINDS.get(i) {
+        Some(Field::Object) => Json::str("batch"),
+        Some(Field::Status) => normalize_status(value),
+        Some(Field::Timestamp) => value.as_ref().and_then(seconds).map_or(Json::Null, Json::from),
+        Some(Field::Metadata) => metadata(value),
+        Some(Field::Errors) => errors(value),
+        Some(Field::Text) | None => string_or_null(value),
+    });
+    request_counts(&mut map, dialect);
+    Ok(Json::Object(map))
+}
+
+/// The modelled fields but `request_counts`, sorted (for [`Object::update_each`]), and what each is.
+const FIELDS: [&str; 19] = [
+    "cancelled_at",
+    "cancelling_at",
+    "completed_at",
+    "completion_window",
+    "created_at",
+    "endpoint",
+    "error_file_id",
+    "errors",
+    "expired_at",
+    "expires_at",
+    "failed_at",
+    "finalizing_at",
+    "id",
+    "in_progress_at",
+    "input_file_id",
+    "metadata",
+    "object",
+    "output_file_id",
+    "status",
+];
+
+#[derive(Clone, Copy)]
+enum Field {
+    Text,
+    Object,
+    Status,
+    Timestamp,
+    Metadata,
+    Errors,
+}
+
+const FIELD_KINDS: [Field; 19] = {
+    use Field::*;
+    [
+        Timestamp, Timestamp, Timestamp, Text, Timestamp, Text, Text, Errors, Timestamp, Timestamp, Timestamp,
+        Timestamp, Text, Timestamp, Text, Metadata, Object, Text, Status,
+    ]
+};
+
+fn seconds(value: &Json<'_>) -> Option<i64> {
+    match value {
+        Json::Number(n) => time::number_seconds(n),
+        Json::String(s) => time::text_seconds(s),
+        _ => None,
     }
-    out.insert("completion_window".into(), string_or_null(raw.remove("completion_window")));
-    out.insert("request_counts".into(), request_counts(&mut raw, dialect));
-    for key in TIMESTAMPS {
-        let ts = raw.remove(key).as_ref().and_then(time::unix_seconds);
-        out.insert(key.into(), ts.map_or(Value::Null, Value::from));
-    }
-    out.insert("metadata".into(), metadata(raw.remove("metadata")));
-    out.insert("errors".into(), errors(raw.remove("errors")));
-    for (key, value) in raw {
-        out.entry(key).or_insert(value);
-    }
-    Ok(Value::Object(out))
 }
 
 /// Ids and file ids: strings, numbers written as strings, `""` and anything else as `null`.
-fn string_or_null(value: Option<Value>) -> Value {
+pub(crate) fn string_or_null(value: Option<Json<'_>>) -> Json<'_> {
     match value {
-        Some(Value::String(s)) if !s.is_empty() => Value::String(s),
-        Some(Value::Number(n)) => Value::String(n.to_string()),
-        _ => Value::Null,
+        Some(Json::String(s)) if !s.is_empty() => Json::String(s),
+        Some(Json::Number(n)) => Json::String(n.to_string().into()),
+        _ => Json::Null,
     }
 }
 
 /// A known spelling becomes the OpenAI name; anything else is kept exactly as sent.
-fn normalize_status(value: Option<Value>) -> Value {
+fn normalize_status(value: Option<Json<'_>>) -> Json<'_> {
     match value {
-        Some(Value::String(s)) => match status::normalize(&s) {
-            Some(known) => Value::from(known),
-            None => Value::String(s),
+        Some(Json::String(s)) => match status::normalize(&s) {
+            Some(known) => Json::str(known),
+            None => Json::String(s),
         },
         Some(other) => other,
-        None => Value::Null,
+        None => Json::Null,
     }
 }
 
 /// A count: a non-negative integer, an integral float, or a numeric string.
-fn count(value: &Value) -> Option<u64> {
+fn count(value: &Json<'_>) -> Option<u64> {
     match value {
-        Value::Number(n) => n.as_u64().or_else(|| {
+        Json::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()
                 .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 9.007_199_254_740_992e15)
                 .map(|f| f as u64)
         }),
-        Value::String(s) => s.trim().parse::<u64>().ok(),
+        Json::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     }
 }
 
 /// Always `{ total, completed, failed }`. When a provider sends both `request_counts` and
 /// top-level counts, the larger wins: a placeholder zero never hides a real count.
-fn request_counts(raw: &mut Map<String, Value>, dialect: Dialect) -> Value {
+fn request_counts(raw: &mut Object<'_>, dialect: Dialect) {
     let mut counts = match raw.remove("request_counts") {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
+        Some(Json::Object(map)) => map,
+        _ => Object::with_capacity(COUNTS.len()),
     };
     for key in COUNTS {
         let nested = counts.get(key).and_then(count);
@@ -149,89 +194,98 @@ fn request_counts(raw: &mut Map<String, Value>, dialect: Dialect) -> Value {
             (Some(a), Some(b)) => a.max(b),
             (a, b) => a.or(b).unwrap_or(0),
         };
-        counts.insert(key.into(), Value::from(value));
+        counts.insert(key, Json::from(value));
     }
-    Value::Object(counts)
+    raw.insert("request_counts", Json::Object(counts));
 }
 
 /// A plain object or `null`; a JSON object sent as a string is unwrapped.
-fn metadata(value: Option<Value>) -> Value {
+fn metadata(value: Option<Json<'_>>) -> Json<'_> {
     match value {
-        Some(Value::Object(map)) => Value::Object(map),
-        Some(Value::String(s)) => match serde_json::from_str::<Value>(&s) {
-            Ok(Value::Object(map)) => Value::Object(map),
-            _ => Value::Null,
+        Some(Json::Object(map)) => Json::Object(map),
+        Some(Json::String(s)) => match super::json::parse_value(s.as_bytes()) {
+            Ok(object @ Value::Object(_)) => object.into(),
+            _ => Json::Null,
         },
-        _ => Value::Null,
+        _ => Json::Null,
     }
 }
 
 /// `null` or `{ object: "list", data: [{ code, message, param, line }] }`, from a string, an array
 /// of strings or objects, a single error object, or the OpenAI list itself.
-fn errors(value: Option<Value>) -> Value {
-    let entries: Vec<Value> = match value {
-        None | Some(Value::Null | Value::Bool(_)) => return Value::Null,
-        Some(Value::String(s)) => {
+fn errors(value: Option<Json<'_>>) -> Json<'_> {
+    let entries: Vec<Json<'_>> = match value {
+        None | Some(Json::Null | Json::Bool(_)) => return Json::Null,
+        Some(Json::String(s)) => {
             let trimmed = s.trim();
             if trimmed.is_empty() {
-                return Value::Null;
+                return Json::Null;
             }
             if trimmed.starts_with('{') || trimmed.starts_with('[') {
-                if let Ok(parsed) = serde_json::from_str::<Value>(trimmed) {
-                    return errors(Some(parsed));
+                if let Ok(parsed) = super::json::parse_value(trimmed.as_bytes()) {
+                    return errors(Some(parsed.into()));
                 }
             }
-            vec![error_entry(Value::String(s))]
+            vec![error_entry(Json::String(s))]
         }
-        Some(Value::Array(items)) => items.into_iter().map(error_entry).collect(),
-        Some(Value::Object(mut map)) => match map.remove("data") {
-            Some(Value::Array(items)) => items.into_iter().map(error_entry).collect(),
-            Some(Value::Null) | None => {
+        Some(Json::Array(items)) => items.into_iter().map(error_entry).collect(),
+        Some(Json::Object(mut map)) => match map.remove("data") {
+            Some(Json::Array(items)) => items.into_iter().map(error_entry).collect(),
+            Some(Json::Null) | None => {
                 // `{ object: "list", data: null }` and `{}` say "no errors"; anything else left
                 // is a single error object.
                 map.remove("object");
                 if map.is_empty() {
-                    return Value::Null;
+                    return Json::Null;
                 }
-                vec![error_entry(Value::Object(map))]
+                vec![error_entry(Json::Object(map))]
             }
             Some(other) => vec![error_entry(other)],
         },
-        Some(other @ Value::Number(_)) => vec![error_entry(other)],
+        Some(other @ Json::Number(_)) => vec![error_entry(other)],
     };
-    let mut list = Map::new();
-    list.insert("object".into(), Value::from("list"));
-    list.insert("data".into(), Value::Array(entries));
-    Value::Object(list)
+    let mut list = Object::with_capacity(2);
+    list.insert("data", Json::Array(entries));
+    list.insert("object", Json::str("list"));
+    Json::Object(list)
 }
 
-fn error_entry(value: Value) -> Value {
-    let mut entry = Map::new();
+fn error_entry(value: Json<'_>) -> Json<'_> {
     match value {
-        Value::Object(mut map) => {
-            entry.insert("code".into(), string_or_null(map.remove("code")));
+        Json::Object(mut map) => {
+            map.update("code", string_or_null);
             let message = map.remove("message").or_else(|| map.remove("msg")).or_else(|| map.remove("error"));
-            entry.insert("message".into(), string_or_null(message));
-            entry.insert("param".into(), string_or_null(map.remove("param")));
-            let line = map.remove("line").as_ref().and_then(count);
-            entry.insert("line".into(), line.map_or(Value::Null, Value::from));
-            for (key, value) in map {
-                entry.entry(key).or_insert(value);
-            }
+            map.insert("message", string_or_null(message));
+            map.update("param", string_or_null);
+            map.update("line", |v| v.as_ref().and_then(count).map_or(Json::Null, Json::from));
+            Json::Object(map)
         }
         other => {
-            entry.insert("code".into(), Value::Null);
             // The same rule as for an object's `message`: an empty string says nothing.
             let message = match other {
-                Value::String(s) => string_or_null(Some(Value::String(s))),
-                v => Value::String(v.to_string()),
+                Json::String(s) => string_or_null(Some(Json::String(s))),
+                v => Json::String(serde_json::to_string(&v).unwrap_or_default().into()),
             };
-            entry.insert("message".into(), message);
-            entry.insert("param".into(), Value::Null);
-            entry.insert("line".into(), Value::Null);
+            let mut entry = Object::with_capacity(4);
+            entry.insert("code", Json::Null);
+            entry.insert("line", Json::Null);
+            entry.insert("message", message);
+            entry.insert("param", Json::Null);
+            Json::Object(entry)
         }
     }
-    Value::Object(entry)
+}
+
+/// The JSON type name of a value, for error messages.
+pub(crate) fn json_kind(value: &Json<'_>) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
 }
 
 /// The JSON type name of a value, for error messages.
@@ -253,6 +307,32 @@ mod tests {
 
     fn norm(raw: Value) -> Value {
         normalize_batch(raw, Dialect::Auto).unwrap()
+    }
+
+    #[test]
+    fn the_field_table_is_sorted_and_complete() {
+        assert!(FIELDS.windows(2).all(|w| w[0] < w[1]));
+        for key in TIMESTAMPS {
+            let i = FIELDS.iter().position(|k| *k == key).unwrap();
+            assert!(matches!(FIELD_KINDS[i], Field::Timestamp), "{key}");
+        }
+        let timestamps = FIELD_KINDS.iter().filter(|k| matches!(k, Field::Timestamp)).count();
+        assert_eq!(timestamps, TIMESTAMPS.len());
+        for (key, kind) in [("object", "o"), ("status", "s"), ("metadata", "m"), ("errors", "e")] {
+            let i = FIELDS.iter().position(|k| *k == key).unwrap();
+            let found = match FIELD_KINDS[i] {
+                Field::Object => "o",
+                Field::Status => "s",
+                Field::Metadata => "m",
+                Field::Errors => "e",
+                _ => "",
+            };
+            assert_eq!(found, kind, "{key}");
+        }
+        for key in ["id", "endpoint", "input_file_id", "output_file_id", "error_file_id", "completion_window"] {
+            let i = FIELDS.iter().position(|k| *k == key).unwrap();
+            assert!(matches!(FIELD_KINDS[i], Field::Text), "{key}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 mod batch;
 mod error;
 mod file;
+mod json;
 mod page;
 pub mod poll;
 mod request;
@@ -21,12 +22,13 @@ pub mod time;
 mod validate;
 pub mod watch;
 
-pub use batch::{normalize_batch, Dialect, TIMESTAMPS};
+pub use batch::{normalize_batch, normalize_batch_json, Dialect, TIMESTAMPS};
 pub use error::{Error, ErrorKind, Result};
 pub use file::normalize_file;
-pub use page::{normalize_page, Pager};
+pub use json::{parse_value, Json, Object};
+pub use page::{normalize_page, normalize_page_json, Pager};
 pub use request::{check_id, encode, Config, ListQuery, Method, Options, Request, DEFAULT_BASE_URL};
-pub use response::{api_error, read_json, Head};
-pub use results::{parse_line, JsonlDecoder, Source, MAX_LINE_BYTES};
+pub use response::{api_error, read_json, read_json_borrowed, Head};
+pub use results::{parse_line, parse_line_json, JsonArray, JsonlDecoder, Sink, Source, MAX_LINE_BYTES};
 pub use secret::ApiKey;
 pub use validate::{to_jsonl, validate_jsonl, Report, MAX_BYTES, MAX_LINES};

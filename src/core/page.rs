@@ -1,64 +1,66 @@
 //! List pages: `{ object: "list", data, first_id, last_id, has_more }`, whatever the provider sent.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::batch::{json_type, normalize_batch, Dialect};
+use super::batch::{json_kind, normalize_batch_json, Dialect};
 use super::error::{Error, Result};
+use super::json::{Json, Object};
 use super::request::ListQuery;
 
 /// Normalises a page of batches. A bare array is taken as the page's `data`; missing
 /// `first_id`/`last_id` are taken from the data; a missing `has_more` means `false`.
 pub fn normalize_page(value: Value, dialect: Dialect) -> Result<Value> {
+    normalize_page_json(value.into(), dialect).map(Value::from)
+}
+
+/// [`normalize_page`] on a [`Json`] value (the path `list` takes).
+pub fn normalize_page_json(value: Json<'_>, dialect: Dialect) -> Result<Json<'_>> {
     let mut raw = match value {
-        Value::Object(map) => map,
-        Value::Array(items) => {
-            let mut map = Map::new();
-            map.insert("data".into(), Value::Array(items));
+        Json::Object(map) => map,
+        Json::Array(items) => {
+            let mut map = Object::with_capacity(5);
+            map.insert("data", Json::Array(items));
             map
         }
         other => {
-            return Err(Error::invalid_response(format!("expected a list page object, got {}", json_type(&other))))
+            return Err(Error::invalid_response(format!("expected a list page object, got {}", json_kind(&other))))
         }
     };
     let items = match raw.remove("data") {
-        Some(Value::Array(items)) => items,
-        None | Some(Value::Null) => Vec::new(),
+        Some(Json::Array(items)) => items,
+        None | Some(Json::Null) => Vec::new(),
         Some(other) => {
-            return Err(Error::invalid_response(format!("expected `data` to be an array, got {}", json_type(&other))))
+            return Err(Error::invalid_response(format!("expected `data` to be an array, got {}", json_kind(&other))))
         }
     };
     let data = items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            normalize_batch(item, dialect).map_err(|e| Error::invalid_response(format!("data[{i}]: {}", e.message)))
+            normalize_batch_json(item, dialect)
+                .map_err(|e| Error::invalid_response(format!("data[{i}]: {}", e.message)))
         })
         .collect::<Result<Vec<_>>>()?;
     let first = id_or(raw.remove("first_id"), data.first());
     let last = id_or(raw.remove("last_id"), data.last());
     let has_more = match raw.remove("has_more") {
-        Some(Value::Bool(b)) => b,
-        Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Json::Bool(b)) => b,
+        Some(Json::String(s)) => s.trim().eq_ignore_ascii_case("true"),
+        Some(Json::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
         _ => false,
     };
-    raw.remove("object");
-    let mut out = Map::new();
-    out.insert("object".into(), Value::from("list"));
-    out.insert("data".into(), Value::Array(data));
-    out.insert("first_id".into(), first);
-    out.insert("last_id".into(), last);
-    out.insert("has_more".into(), Value::Bool(has_more));
-    for (key, value) in raw {
-        out.entry(key).or_insert(value);
-    }
-    Ok(Value::Object(out))
+    raw.insert("object", Json::str("list"));
+    raw.insert("data", Json::Array(data));
+    raw.insert("first_id", first);
+    raw.insert("last_id", last);
+    raw.insert("has_more", Json::Bool(has_more));
+    Ok(Json::Object(raw))
 }
 
-fn id_or(sent: Option<Value>, batch: Option<&Value>) -> Value {
+fn id_or<'a>(sent: Option<Json<'a>>, batch: Option<&Json<'a>>) -> Json<'a> {
     match sent {
-        Some(Value::String(s)) if !s.is_empty() => Value::String(s),
-        _ => batch.and_then(|b| b.get("id")).cloned().unwrap_or(Value::Null),
+        Some(Json::String(s)) if !s.is_empty() => Json::String(s),
+        _ => batch.and_then(|b| b.get("id")).cloned().unwrap_or(Json::Null),
     }
 }
 
@@ -127,15 +129,27 @@ impl Pager {
 
     /// Takes in a normalised page; an error means the provider's paging is broken.
     pub fn advance(&mut self, page: &Value) -> Result<()> {
+        let has_more = page.get("has_more").and_then(Value::as_bool) == Some(true);
+        let empty = page.get("data").and_then(Value::as_array).is_none_or(Vec::is_empty);
+        self.step(has_more, empty, page.get("last_id").and_then(Value::as_str))
+    }
+
+    /// [`Pager::advance`] for a page normalised as [`Json`].
+    pub fn advance_json(&mut self, page: &Json<'_>) -> Result<()> {
+        let has_more = matches!(page.get("has_more"), Some(Json::Bool(true)));
+        let empty = !matches!(page.get("data"), Some(Json::Array(items)) if !items.is_empty());
+        self.step(has_more, empty, page.get("last_id").and_then(Json::as_str))
+    }
+
+    fn step(&mut self, has_more: bool, empty: bool, last: Option<&str>) -> Result<()> {
         self.done = true;
-        if page.get("has_more").and_then(Value::as_bool) != Some(true) {
+        if !has_more {
             return Ok(());
         }
-        let empty = page.get("data").and_then(Value::as_array).is_none_or(Vec::is_empty);
         if empty {
             return Err(Error::invalid_response("the provider sent an empty page that claims has_more; stopping"));
         }
-        let Some(last) = page.get("last_id").and_then(Value::as_str) else {
+        let Some(last) = last else {
             return Err(Error::invalid_response("the provider sent has_more without a last id to continue from"));
         };
         if !self.seen.insert(last.to_owned()) {

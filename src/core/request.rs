@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::batch::Dialect;
@@ -49,7 +48,7 @@ pub struct Config {
 }
 
 /// `list` parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct ListQuery {
     /// Page size.
     pub limit: Option<u32>,

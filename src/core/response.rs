@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::error::{cut, Error, ErrorKind, Result};
+use super::json::Json;
 
 /// What we keep of a response besides its body.
 #[derive(Debug, Clone, Default)]
@@ -20,10 +21,15 @@ const MAX_DETAIL: usize = 8 * 1024;
 
 /// The body of a successful answer as JSON, or the error it really is.
 pub fn read_json(head: &Head, body: &[u8]) -> Result<Value> {
+    read_json_borrowed(head, body).map(Value::from)
+}
+
+/// [`read_json`] as a [`Json`] value borrowing from `body` (the path of every normalised answer).
+pub fn read_json_borrowed<'a>(head: &Head, body: &'a [u8]) -> Result<Json<'a>> {
     if !(200..300).contains(&head.status) {
         return Err(api_error(head, body));
     }
-    let value: Value = match serde_json::from_slice(body) {
+    let value: Json<'a> = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(e) if body.iter().all(u8::is_ascii_whitespace) => {
             let _ = e;
@@ -32,12 +38,12 @@ pub fn read_json(head: &Head, body: &[u8]) -> Result<Value> {
         Err(e) => return Err(invalid(head, format!("the provider's answer is not valid JSON ({e})"))),
     };
     // Some providers answer 200 with `{"error": ...}` (expired batches do this).
-    if let Value::Object(map) = &value {
-        let is_error = map.get("error").is_some_and(|e| e.is_object() || e.is_string())
-            && !map.contains_key("id")
-            && !map.contains_key("data");
+    if let Json::Object(map) = &value {
+        let is_error = matches!(map.get("error"), Some(Json::Object(_) | Json::String(_)))
+            && map.get("id").is_none()
+            && map.get("data").is_none();
         if is_error {
-            return Err(error_from_json(head, &value));
+            return Err(error_from_json(head, &value.into()));
         }
     }
     Ok(value)
@@ -49,7 +55,7 @@ fn invalid(head: &Head, message: String) -> Error {
 
 /// A non-2xx answer as an [`ErrorKind::Api`] error, whatever its body.
 pub fn api_error(head: &Head, body: &[u8]) -> Error {
-    match serde_json::from_slice::<Value>(body) {
+    match super::json::parse_value(body) {
         Ok(value @ Value::Object(_)) => error_from_json(head, &value),
         _ => {
             let text = String::from_utf8_lossy(body);

@@ -13,7 +13,10 @@
 //! assert_eq!(out[1]["line"], 2);
 //! ```
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::batch::{json_kind, string_or_null};
+use super::json::{Json, Object};
 
 /// Which file a result line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +59,7 @@ impl JsonlDecoder {
 
     /// Feeds a chunk; appends a result for every line it completes. Lines may split anywhere,
     /// inside a UTF-8 character too: only complete lines are decoded.
-    pub fn push(&mut self, mut chunk: &[u8], out: &mut Vec<Value>) {
+    pub fn push(&mut self, mut chunk: &[u8], out: &mut impl Sink) {
         while let Some(newline) = chunk.iter().position(|&b| b == b'\n') {
             let (head, rest) = chunk.split_at(newline);
             chunk = rest.get(1..).unwrap_or_default();
@@ -76,7 +79,7 @@ impl JsonlDecoder {
     }
 
     /// Ends the file: a last line without a newline is still a line.
-    pub fn finish(&mut self, out: &mut Vec<Value>) {
+    pub fn finish(&mut self, out: &mut impl Sink) {
         if !self.partial.is_empty() && !self.skipping {
             self.line += 1;
             let line = std::mem::take(&mut self.partial);
@@ -85,7 +88,7 @@ impl JsonlDecoder {
         self.skipping = false;
     }
 
-    fn append(&mut self, bytes: &[u8], out: &mut Vec<Value>) {
+    fn append(&mut self, bytes: &[u8], out: &mut impl Sink) {
         if self.skipping {
             return;
         }
@@ -93,13 +96,13 @@ impl JsonlDecoder {
             self.partial = Vec::new();
             self.skipping = true;
             let message = format!("line is longer than {MAX_LINE_BYTES} bytes; skipped");
-            out.push(invalid_line(self.line + 1, self.source, message, None));
+            out.add(invalid_line(self.line + 1, self.source, message, None));
             return;
         }
         self.partial.extend_from_slice(bytes);
     }
 
-    fn emit_line(&self, raw: &[u8], out: &mut Vec<Value>) {
+    fn emit_line(&self, raw: &[u8], out: &mut impl Sink) {
         let mut line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if self.line == 1 {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
@@ -108,116 +111,162 @@ impl JsonlDecoder {
         if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
             return;
         }
-        out.push(parse_line(line, self.line, self.source));
+        out.add(parse_line_json(line, self.line, self.source));
+    }
+}
+
+/// Where a [`JsonlDecoder`] puts the results it decodes.
+pub trait Sink {
+    /// Takes one result.
+    fn add(&mut self, result: Json<'_>);
+}
+
+impl Sink for Vec<Value> {
+    fn add(&mut self, result: Json<'_>) {
+        self.push(result.into());
+    }
+}
+
+/// Results written straight into the text of one JSON array, ready for one `JSON.parse`: no
+/// `Value` tree is built, and a whole chunk of lines crosses into JS at once.
+#[derive(Debug, Default)]
+pub struct JsonArray {
+    text: Vec<u8>,
+    len: usize,
+}
+
+impl JsonArray {
+    /// An empty array with room for `bytes` of text.
+    pub fn with_capacity(bytes: usize) -> Self {
+        JsonArray { text: Vec::with_capacity(bytes), len: 0 }
+    }
+
+    /// How many results it holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The array's JSON text (ASCII, see [`Json::write_ascii`]).
+    pub fn into_text(mut self) -> Vec<u8> {
+        if self.len == 0 {
+            self.text.push(b'[');
+        }
+        self.text.push(b']');
+        self.text
+    }
+}
+
+impl Sink for JsonArray {
+    fn add(&mut self, result: Json<'_>) {
+        self.text.push(if self.len == 0 { b'[' } else { b',' });
+        result.write_ascii(&mut self.text);
+        self.len += 1;
     }
 }
 
 /// One line of an output or error file as a `BatchResult`.
 pub fn parse_line(line: &[u8], number: u64, source: Source) -> Value {
-    match serde_json::from_slice::<Value>(line) {
-        Ok(Value::Object(map)) => normalize_result(map, number, source),
+    parse_line_json(line, number, source).into()
+}
+
+/// [`parse_line`] as a [`Json`] value borrowing from `line`.
+pub fn parse_line_json(line: &[u8], number: u64, source: Source) -> Json<'_> {
+    match serde_json::from_slice::<Json>(line) {
+        Ok(Json::Object(map)) => normalize_result(map, number, source),
         Ok(other) => invalid_line(
             number,
             source,
-            format!("line {number} is JSON but not an object ({})", super::batch::json_type(&other)),
+            format!("line {number} is JSON but not an object ({})", json_kind(&other)),
             Some(line),
         ),
         Err(e) => invalid_line(number, source, format!("line {number} is not valid JSON ({e})"), Some(line)),
     }
 }
 
-fn normalize_result(mut raw: Map<String, Value>, number: u64, source: Source) -> Value {
-    let mut out = Map::new();
-    out.insert("id".into(), string_or_null(raw.remove("id")));
-    out.insert("custom_id".into(), string_or_null(raw.remove("custom_id")));
-    let response = match raw.remove("response") {
-        Some(Value::Object(response)) => Some(normalize_response(response)),
-        _ => None,
-    };
-    let mut error = error_object(raw.remove("error"));
-    if error.is_none() {
+/// In place: the modelled fields are rewritten where they stand in the (sorted) object.
+fn normalize_result(mut map: Object<'_>, number: u64, source: Source) -> Json<'_> {
+    // Sorted, for `update_each`; `error` comes after, as it may need the normalised response.
+    map.update_each(&["custom_id", "id", "line", "response", "source"], |i, value| match i {
+        0 | 1 => string_or_null(value),
+        2 => Json::from(number),
+        3 => match value {
+            Some(Json::Object(response)) => Json::Object(normalize_response(response)),
+            _ => Json::Null,
+        },
+        _ => Json::str(source.as_str()),
+    });
+    map.update("error", |own| error_object(own).unwrap_or_default());
+    if matches!(map.get("error"), Some(Json::Null)) {
         // Some providers leave `error` null and put the real one in the response body.
-        error = response
-            .as_ref()
-            .and_then(|r| r.get("body"))
-            .and_then(|b| b.get("error"))
-            .cloned()
-            .and_then(|e| error_object(Some(e)));
+        let body_error = map.get("response").and_then(|r| r.get("body")).and_then(|b| b.get("error")).cloned();
+        if let Some(found) = body_error.and_then(|e| error_object(Some(e))) {
+            map.insert("error", found);
+        }
     }
-    out.insert("response".into(), response.map_or(Value::Null, Value::Object));
-    out.insert("error".into(), error.unwrap_or(Value::Null));
-    out.insert("line".into(), Value::from(number));
-    out.insert("source".into(), Value::from(source.as_str()));
-    for (key, value) in raw {
-        out.entry(key).or_insert(value);
-    }
-    Value::Object(out)
+    Json::Object(map)
 }
 
-fn normalize_response(mut raw: Map<String, Value>) -> Map<String, Value> {
-    let status = match raw.remove("status_code") {
-        Some(Value::Number(n)) => n.as_u64().map(Value::from),
-        Some(Value::String(s)) => s.trim().parse::<u64>().ok().map(Value::from),
-        _ => None,
-    };
-    let mut out = Map::new();
-    out.insert("status_code".into(), status.unwrap_or(Value::Null));
-    out.insert("request_id".into(), string_or_null(raw.remove("request_id")));
-    out.insert("body".into(), raw.remove("body").unwrap_or(Value::Null));
-    for (key, value) in raw {
-        out.entry(key).or_insert(value);
-    }
-    out
+fn normalize_response(mut map: Object<'_>) -> Object<'_> {
+    map.update_each(&["body", "request_id", "status_code"], |i, value| match i {
+        0 => value.unwrap_or_default(),
+        1 => string_or_null(value),
+        _ => {
+            let status = match value {
+                Some(Json::Number(n)) => n.as_u64(),
+                Some(Json::String(s)) => s.trim().parse::<u64>().ok(),
+                _ => None,
+            };
+            status.map_or(Json::Null, Json::from)
+        }
+    });
+    map
 }
 
 /// `{ code, message }` from an error object or string; `None` for null, `{}` and `""`.
-fn error_object(value: Option<Value>) -> Option<Value> {
+fn error_object(value: Option<Json<'_>>) -> Option<Json<'_>> {
     let (code, message) = match value? {
-        Value::Object(mut map) => {
+        Json::Object(mut map) => {
             if map.is_empty() {
                 return None;
             }
             // OpenAI sends `"code": null` beside a useful `type`.
             let code = match string_or_null(map.remove("code")) {
-                Value::Null => string_or_null(map.remove("type")),
+                Json::Null => string_or_null(map.remove("type")),
                 code => code,
             };
             let message = string_or_null(map.remove("message"));
             (code, message)
         }
-        Value::String(s) if !s.trim().is_empty() => (Value::Null, Value::String(s)),
+        Json::String(s) if !s.trim().is_empty() => (Json::Null, Json::String(s)),
         _ => return None,
     };
-    let mut out = Map::new();
-    out.insert("code".into(), code);
-    out.insert("message".into(), message);
-    Some(Value::Object(out))
-}
-
-fn string_or_null(value: Option<Value>) -> Value {
-    match value {
-        Some(Value::String(s)) if !s.is_empty() => Value::String(s),
-        Some(Value::Number(n)) => Value::String(n.to_string()),
-        _ => Value::Null,
-    }
+    let mut out = Object::with_capacity(2);
+    out.insert("code", code);
+    out.insert("message", message);
+    Some(Json::Object(out))
 }
 
 /// A line we could not read: it still comes out, with its number, so nothing is silently lost.
-fn invalid_line(number: u64, source: Source, message: String, raw: Option<&[u8]>) -> Value {
-    let mut error = Map::new();
-    error.insert("code".into(), Value::from("invalid_line"));
-    error.insert("message".into(), Value::String(message));
-    let mut out = Map::new();
-    out.insert("id".into(), Value::Null);
-    out.insert("custom_id".into(), Value::Null);
-    out.insert("response".into(), Value::Null);
-    out.insert("error".into(), Value::Object(error));
-    out.insert("line".into(), Value::from(number));
-    out.insert("source".into(), Value::from(source.as_str()));
+fn invalid_line(number: u64, source: Source, message: String, raw: Option<&[u8]>) -> Json<'_> {
+    let mut error = Object::with_capacity(2);
+    error.insert("code", Json::str("invalid_line"));
+    error.insert("message", Json::String(message.into()));
+    let mut out = Object::with_capacity(7);
+    out.insert("id", Json::Null);
+    out.insert("custom_id", Json::Null);
+    out.insert("response", Json::Null);
+    out.insert("error", Json::Object(error));
+    out.insert("line", Json::from(number));
+    out.insert("source", Json::str(source.as_str()));
     if let Some(raw) = raw {
-        out.insert("raw".into(), Value::String(String::from_utf8_lossy(raw).into_owned()));
+        out.insert("raw", Json::String(String::from_utf8_lossy(raw)));
     }
-    Value::Object(out)
+    Json::Object(out)
 }
 
 #[cfg(test)]

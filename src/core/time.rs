@@ -1,6 +1,6 @@
 //! Timestamps: whatever a provider sends, as integer unix seconds or nothing.
 
-use serde_json::Value;
+use serde_json::{Number, Value};
 
 /// Reads a timestamp the way providers actually send them: integer or float seconds,
 /// milliseconds (or micro-, nanoseconds, told apart by magnitude), numeric strings, RFC 3339 /
@@ -8,18 +8,26 @@ use serde_json::Value;
 /// 1970 mean "not set" (Go servers send their zero value for unset times) and give `None`.
 pub fn unix_seconds(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                from_integer(i128::from(i))
-            } else if let Some(u) = n.as_u64() {
-                from_integer(i128::from(u))
-            } else {
-                n.as_f64().and_then(from_float)
-            }
-        }
-        Value::String(s) => parse_str(s.trim()),
+        Value::Number(n) => number_seconds(n),
+        Value::String(s) => text_seconds(s),
         _ => None,
     }
+}
+
+/// [`unix_seconds`] of a number.
+pub(crate) fn number_seconds(n: &Number) -> Option<i64> {
+    if let Some(i) = n.as_i64() {
+        from_integer(i128::from(i))
+    } else if let Some(u) = n.as_u64() {
+        from_integer(i128::from(u))
+    } else {
+        n.as_f64().and_then(from_float)
+    }
+}
+
+/// [`unix_seconds`] of a string.
+pub(crate) fn text_seconds(s: &str) -> Option<i64> {
+    parse_str(s.trim())
 }
 
 fn parse_str(s: &str) -> Option<i64> {

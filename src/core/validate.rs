@@ -81,7 +81,7 @@ pub fn validate_jsonl(text: &str, endpoint: &str) -> Report {
                 continue;
             }
             report.count += 1;
-            let value = match serde_json::from_str::<Value>(line) {
+            let value = match super::json::parse_value(line.as_bytes()) {
                 Ok(Value::Object(map)) => map,
                 Ok(_) => {
                     problem(&mut report, number, "not a JSON object".into());

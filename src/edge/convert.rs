@@ -1,12 +1,13 @@
 //! JS values in (options, ids, signals) and out (plain objects, errors).
 
 use js_sys::{Function, Object, Reflect};
+use serde::de::Unexpected;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use crate::core::{ApiKey, Error, ListQuery, Options, Result};
+use crate::core::{ApiKey, Error, Json, ListQuery, Options, Result};
 
 fn get(object: &JsValue, key: &str) -> JsValue {
     if !object.is_object() {
@@ -110,7 +111,49 @@ pub fn list_query(value: JsValue) -> Result<ListQuery> {
     if !value.is_object() {
         return Err(Error::invalid_argument("list parameters must be an object"));
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid_argument(format!("list parameters: {e}")))
+    // What serde-wasm-bindgen's `from_value` did for this struct (`obj[field]`, `null`/`undefined`
+    // for none, safe integers, its error texts), without the crate and its serde machinery.
+    let limit = match Reflect::get(&value, &"limit".into()).unwrap_or(JsValue::UNDEFINED) {
+        v if v.loose_eq(&JsValue::NULL) => None,
+        v => match v.as_f64().filter(|_| js_sys::Number::is_safe_integer(&v)).map(|f| f as i64) {
+            Some(n) if n >= 0 => match u32::try_from(n) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    return Err(list_error(format!("invalid value: {}, expected u32", Unexpected::Unsigned(n as u64))))
+                }
+            },
+            _ => return Err(list_error(invalid_type(&v, "u32"))),
+        },
+    };
+    let after = match Reflect::get(&value, &"after".into()).unwrap_or(JsValue::UNDEFINED) {
+        v if v.loose_eq(&JsValue::NULL) => None,
+        v => Some(v.as_string().ok_or_else(|| list_error(invalid_type(&v, "a string")))?),
+    };
+    Ok(ListQuery { limit, after })
+}
+
+fn list_error(serde_message: String) -> Error {
+    // serde-wasm-bindgen's errors were JS `Error`s, stringified with their "Error: " prefix.
+    Error::invalid_argument(format!("list parameters: Error: {serde_message}"))
+}
+
+/// serde's "invalid type" message for a JS value, as serde-wasm-bindgen describes one.
+fn invalid_type(value: &JsValue, expected: &str) -> String {
+    let text;
+    let unexpected = if let Some(b) = value.as_bool() {
+        Unexpected::Bool(b)
+    } else if let Some(f) = value.as_f64() {
+        Unexpected::Float(f)
+    } else if let Some(s) = value.as_string() {
+        text = s;
+        Unexpected::Str(&text)
+    } else if value.is_instance_of::<js_sys::Uint8Array>() || value.is_instance_of::<js_sys::ArrayBuffer>() {
+        Unexpected::Bytes(&[])
+    } else {
+        text = format!("{value:?}");
+        Unexpected::Other(&text)
+    };
+    format!("invalid type: {unexpected}, expected {expected}")
 }
 
 /// The `signal` of a per-call options object, if any.
@@ -138,6 +181,55 @@ pub fn to_js(value: &Value) -> JsValue {
     js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
+/// A [`Json`] value as a plain JS value, like [`to_js`]; `size_hint` is about how many bytes of
+/// JSON text it makes (the body it came from), so the text is written without regrowing.
+pub fn json_to_js(value: &Json<'_>, size_hint: usize) -> JsValue {
+    let mut text = Vec::with_capacity(size_hint + size_hint / 8 + 64);
+    value.write_ascii(&mut text);
+    json_text_to_js(&text)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    type TextDecoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextDecoder;
+    // `&[u8]` goes to JS as a view of wasm memory: no copy, and no second UTF-8 check in Rust.
+    #[wasm_bindgen(method)]
+    fn decode(this: &TextDecoder, bytes: &[u8]) -> JsValue;
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+thread_local! {
+    static DECODER: TextDecoder = TextDecoder::new();
+}
+
+/// JSON text we wrote ourselves (ASCII, or at least valid UTF-8), parsed by the JS engine's own
+/// `JSON.parse`.
+pub fn json_text_to_js(text: &[u8]) -> JsValue {
+    let text = DECODER.with(|decoder| decoder.decode(text));
+    parse_json(&text).unwrap_or(JsValue::NULL)
+}
+
+/// What an API method hands to JS.
+pub trait IntoJs {
+    /// The plain JS value.
+    fn into_js(self) -> JsValue;
+}
+
+impl IntoJs for Value {
+    fn into_js(self) -> JsValue {
+        to_js(&self)
+    }
+}
+
+impl IntoJs for JsValue {
+    fn into_js(self) -> JsValue {
+        self
+    }
+}
+
 /// An error as the JS `Error` the shell turns into a `BatchError`, with the key scrubbed from
 /// every string in it.
 pub fn error_to_js(error: &Error, key: Option<&ApiKey>) -> JsValue {
@@ -162,7 +254,7 @@ pub fn json_arg(what: &str, value: &JsValue) -> Result<Value> {
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::invalid_argument(format!("{what} must be JSON-serialisable")))?;
-    serde_json::from_str(&text).map_err(|e| Error::invalid_argument(format!("{what}: {e}")))
+    crate::core::parse_value(text.as_bytes()).map_err(|e| Error::invalid_argument(format!("{what}: {e}")))
 }
 
 /// `uploadFile`'s `{ filename = "input.jsonl", purpose = "batch" }`.
