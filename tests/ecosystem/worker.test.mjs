@@ -9,13 +9,13 @@
 //   node --test tests/ecosystem/worker.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { BatchClient } from 'llm-batches';
 import { startMock } from '../mock-provider/server.mjs';
-import { outRoot, root, wasmModules } from './helpers.mjs';
+import { outRoot, root } from './helpers.mjs';
+import { bundleWorker } from '../workerd/harness.mjs';
 
 const exampleDir = path.join(root, 'examples/worker');
 const outDir = path.join(outRoot, 'worker');
@@ -28,25 +28,6 @@ async function readWranglerToml() {
   const field = (name) => new RegExp(`^${name}\\s*=\\s*"([^"]+)"`, 'm').exec(text)?.[1];
   const crons = /^crons\s*=\s*\[([^\]]*)\]/m.exec(text)?.[1].match(/"[^"]+"/g)?.map((s) => s.slice(1, -1));
   return { main: field('main'), compatibilityDate: field('compatibility_date'), kvBinding: field('binding'), crons, maxSubrequests: field('MAX_SUBREQUESTS') };
-}
-
-async function bundle(main) {
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
-  const outfile = path.join(outDir, 'index.js');
-  await esbuild.build({
-    entryPoints: [path.join(exampleDir, main)],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    plugins: [wasmModules(outDir)],
-    logLevel: 'silent',
-  });
-  return outfile;
 }
 
 let clockMs = Date.now();
@@ -98,7 +79,7 @@ function runningIds() {
 before(async () => {
   toml = await readWranglerToml();
   mock = await startMock({ now: () => clockMs, stepMs: STEP_MS });
-  scriptPath = await bundle(toml.main);
+  scriptPath = await bundleWorker(path.join(exampleDir, toml.main), outDir);
   mf = new Miniflare(options());
   await mf.ready;
 });
