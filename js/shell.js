@@ -119,7 +119,8 @@ export class BatchClient {
    */
   watch(options = {}) {
     const { onError } = options;
-    const wrapped = onError ? { ...options, onError: (error) => onError(toBatchError(error)) } : options;
+    // Anything but a function goes through as it is, for the wasm side to refuse as invalid_argument.
+    const wrapped = typeof onError === "function" ? { ...options, onError: (error) => onError(toBatchError(error)) } : options;
     return this.#wasm.watch(wrapped).catch(rethrow);
   }
 

@@ -233,7 +233,7 @@ describe('watch with a scripted provider', () => {
 
   test('bad options are invalid_argument errors and send nothing', async () => {
     const p = provider(1);
-    for (const options of [{ ids: 'b000' }, { ids: [''] }, { ids: [42] }, { pollInterval: -1 }, { onUpdate: 'x' }, { onCycle: 1 }]) {
+    for (const options of [{ ids: 'b000' }, { ids: [''] }, { ids: [42] }, { pollInterval: -1 }, { onUpdate: 'x' }, { onError: 'x' }, { onCycle: 1 }]) {
       await assert.rejects(client(p.fetch).watch(options), (e) => e instanceof BatchError && e.kind === 'invalid_argument', JSON.stringify(options));
     }
     assert.equal(p.requests.length, 0);
