@@ -1,7 +1,6 @@
 //! JS values in (options, ids, signals) and out (plain objects, errors).
 
 use js_sys::{Function, Object, Reflect};
-use serde::de::Unexpected;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -111,49 +110,39 @@ pub fn list_query(value: JsValue) -> Result<ListQuery> {
     if !value.is_object() {
         return Err(Error::invalid_argument("list parameters must be an object"));
     }
-    // What serde-wasm-bindgen's `from_value` did for this struct (`obj[field]`, `null`/`undefined`
-    // for none, safe integers, its error texts), without the crate and its serde machinery.
-    let limit = match Reflect::get(&value, &"limit".into()).unwrap_or(JsValue::UNDEFINED) {
+    let field = |name: &str| Reflect::get(&value, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let limit = match field("limit") {
         v if v.loose_eq(&JsValue::NULL) => None,
-        v => match v.as_f64().filter(|_| js_sys::Number::is_safe_integer(&v)).map(|f| f as i64) {
-            Some(n) if n >= 0 => match u32::try_from(n) {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    return Err(list_error(format!("invalid value: {}, expected u32", Unexpected::Unsigned(n as u64))))
+        v => {
+            match v.as_f64().filter(|_| js_sys::Number::is_safe_integer(&v)).and_then(|n| u32::try_from(n as i64).ok())
+            {
+                Some(n) => Some(n),
+                None => {
+                    return Err(Error::invalid_argument(format!(
+                        "`limit` must be a whole number, not {}",
+                        describe_js(&v)
+                    )))
                 }
-            },
-            _ => return Err(list_error(invalid_type(&v, "u32"))),
-        },
+            }
+        }
     };
-    let after = match Reflect::get(&value, &"after".into()).unwrap_or(JsValue::UNDEFINED) {
+    let after = match field("after") {
         v if v.loose_eq(&JsValue::NULL) => None,
-        v => Some(v.as_string().ok_or_else(|| list_error(invalid_type(&v, "a string")))?),
+        v => Some(v.as_string().ok_or_else(|| {
+            Error::invalid_argument(format!("`after` must be a batch id (a string), not {}", describe_js(&v)))
+        })?),
     };
     Ok(ListQuery { limit, after })
 }
 
-fn list_error(serde_message: String) -> Error {
-    // serde-wasm-bindgen's errors were JS `Error`s, stringified with their "Error: " prefix.
-    Error::invalid_argument(format!("list parameters: Error: {serde_message}"))
-}
-
-/// serde's "invalid type" message for a JS value, as serde-wasm-bindgen describes one.
-fn invalid_type(value: &JsValue, expected: &str) -> String {
-    let text;
-    let unexpected = if let Some(b) = value.as_bool() {
-        Unexpected::Bool(b)
-    } else if let Some(f) = value.as_f64() {
-        Unexpected::Float(f)
-    } else if let Some(s) = value.as_string() {
-        text = s;
-        Unexpected::Str(&text)
-    } else if value.is_instance_of::<js_sys::Uint8Array>() || value.is_instance_of::<js_sys::ArrayBuffer>() {
-        Unexpected::Bytes(&[])
-    } else {
-        text = format!("{value:?}");
-        Unexpected::Other(&text)
-    };
-    format!("invalid type: {unexpected}, expected {expected}")
+/// A short description of a JS value for an error message: its type, and its text when short.
+fn describe_js(value: &JsValue) -> String {
+    match (value.js_typeof().as_string(), value.as_string(), value.as_f64()) {
+        (_, Some(s), _) if s.chars().count() <= 40 => format!("the string {s:?}"),
+        (_, _, Some(n)) => format!("the number {n}"),
+        (Some(kind), _, _) => format!("a value of type {kind}"),
+        _ => "that value".to_owned(),
+    }
 }
 
 /// The `signal` of a per-call options object, if any.

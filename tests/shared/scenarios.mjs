@@ -441,6 +441,20 @@ export const scenarios = [
     },
   },
   {
+    name: "bad list parameters reject with invalid_argument and send nothing",
+    async run(lib, ctx) {
+      const rec = recordingFetch();
+      const c = client(lib, { baseURL: urls(ctx).openai, fetch: rec.fetch });
+      const cases = [[{ limit: "x" }, /`limit`.*"x"/], [{ limit: -1 }, /`limit`/], [{ limit: 2.5 }, /`limit`/], [{ limit: 2 ** 53 }, /`limit`/], [{ after: 5 }, /`after`.*number 5/], [{ after: {} }, /`after`.*object/]];
+      for (const [params, message] of cases) {
+        const err = await rejection(() => c.list(params), `list(${show(params)})`);
+        assertBatchError(lib, err, { kind: "invalid_argument", message }, `list(${show(params)})`);
+      }
+      assert.equal(rec.calls.length, 0, "requests sent");
+      assert.equal((await c.list({ limit: 3, after: null })).data.length, 3, "a good call still works");
+    },
+  },
+  {
     name: "isTerminal table",
     async run(lib) {
       for (const s of TERMINAL) {
