@@ -19,6 +19,8 @@
 // answer, which would make the server's request counts depend on connection reuse rather than on
 // the library (see the note in tests/browser/faults.test.mjs).
 
+import { errorViews, show } from "./scenarios.mjs";
+
 /** The three runtimes, in the order of the README's columns. */
 export const RUNTIMES = ["node", "workerd", "chromium"];
 
@@ -651,41 +653,6 @@ export const FAULT_ROWS = [
 
 // ---- in the runtime under test ---------------------------------------------------------------
 
-function show(value, max = 300) {
-  let text;
-  try {
-    text = typeof value === "string" ? value : value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  text = String(text);
-  return text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
-}
-
-/** Everywhere a rejection could show the key to a user or a log: the places a leak is looked for. */
-function errorViews(err) {
-  const views = {};
-  const view = (label, f) => {
-    try {
-      views[label] = String(f());
-    } catch (e) {
-      views[label] = `(${label} threw ${e?.name})`;
-    }
-  };
-  view("message", () => err?.message);
-  view("stack", () => err?.stack);
-  view("String(err)", () => String(err));
-  view("JSON.stringify(err)", () => JSON.stringify(err));
-  view("JSON.stringify({...err})", () => JSON.stringify({ ...err }));
-  view("own properties", () =>
-    Object.getOwnPropertyNames(err ?? {})
-      .map((k) => `${k}=${show(err[k], 100_000)}`)
-      .join(" "),
-  );
-  view("cause", () => show(err?.cause, 100_000));
-  return views;
-}
-
 /** Where `secrets` occur in `views` (label -> text), with a little context. */
 function leaksIn(views, secrets) {
   const out = [];
@@ -832,7 +799,7 @@ export async function runFaultRow(lib, row, params) {
       message: typeof err?.message === "string" ? err.message : show(err),
     };
     out.partial = row.call === "results" ? progress.count : null;
-    out.leaks.push(...leaksIn(errorViews(err), secrets));
+    out.leaks.push(...leaksIn(errorViews(err, 100_000), secrets));
   }
   // The client itself, as console.log or a JSON dump would show it.
   out.leaks.push(...leaksIn({ "JSON.stringify(client)": show(client, 100_000), "String(client)": String(client) }, secrets));

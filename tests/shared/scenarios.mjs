@@ -240,8 +240,9 @@ function client(lib, options) {
   return new lib.BatchClient({ apiKey: API_KEY, ...options });
 }
 
-/** `err` must not carry `secret` anywhere a user or a log line could see it. */
-function assertNoSecret(err, secrets, what) {
+/** Everywhere a rejection could show the key to a user or a log (label -> text): the places a
+ * leak is looked for, here and in faults.mjs. `max` bounds each rendered value. */
+export function errorViews(err, max = 10_000) {
   const views = {};
   const safe = (label, f) => {
     try {
@@ -257,10 +258,16 @@ function assertNoSecret(err, secrets, what) {
   safe("JSON.stringify({...err})", () => JSON.stringify({ ...err }));
   safe("own properties", () =>
     Object.getOwnPropertyNames(err ?? {})
-      .map((k) => `${k}=${show(err[k], 10_000)}`)
+      .map((k) => `${k}=${show(err[k], max)}`)
       .join(" "),
   );
-  safe("cause", () => show(err?.cause, 10_000));
+  safe("cause", () => show(err?.cause, max));
+  return views;
+}
+
+/** `err` must not carry `secret` anywhere a user or a log line could see it. */
+function assertNoSecret(err, secrets, what) {
+  const views = errorViews(err);
   for (const [label, text] of Object.entries(views)) {
     for (const secret of secrets) {
       if (typeof text === "string" && text.includes(secret)) {
