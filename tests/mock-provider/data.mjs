@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { DIALECTS } from './dialects.mjs';
 import { FileStore } from './files.mjs';
-import { StaticBatch } from './lifecycle.mjs';
+import { StaticBatch, openaiShape } from './lifecycle.mjs';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 
@@ -145,28 +145,17 @@ function openaiBatch(i) {
   const n = String(i).padStart(3, '0');
   const status = STATUSES[i % STATUSES.length];
   const c = NEWEST - i * SPACING;
-  const base = {
+  const base = openaiShape({
     id: `batch_oai_${n}`,
-    object: 'batch',
     endpoint: ENDPOINTS[i % ENDPOINTS.length],
-    errors: null,
     input_file_id: `file_oai_in_${n}`,
     completion_window: '24h',
     status,
-    output_file_id: null,
-    error_file_id: null,
     created_at: c,
-    in_progress_at: null,
     expires_at: c + DAY,
-    finalizing_at: null,
-    completed_at: null,
-    failed_at: null,
-    expired_at: null,
-    cancelling_at: null,
-    cancelled_at: null,
     request_counts: null,
     metadata: metadataFor(i, n),
-  };
+  });
   return { ...base, ...LIFECYCLE[status]({ c, n, ...countsFor(i) }) };
 }
 

@@ -111,6 +111,32 @@ function responseBody(endpoint, request, createdSecs) {
   };
 }
 
+/** An OpenAI-shaped batch, every field present in OpenAI's order, nothing set beyond `fields`. */
+export function openaiShape({ id, endpoint, input_file_id, completion_window, status, created_at, expires_at, request_counts, metadata }) {
+  return {
+    id,
+    object: 'batch',
+    endpoint,
+    errors: null,
+    input_file_id,
+    completion_window,
+    status,
+    output_file_id: null,
+    error_file_id: null,
+    created_at,
+    in_progress_at: null,
+    expires_at,
+    finalizing_at: null,
+    completed_at: null,
+    failed_at: null,
+    expired_at: null,
+    cancelling_at: null,
+    cancelled_at: null,
+    request_counts,
+    metadata,
+  };
+}
+
 export class LiveBatch {
   #dialect;
   #clock;
@@ -210,28 +236,17 @@ export class LiveBatch {
   view() {
     const now = this.#clock.now();
     const { endpoint, completion_window: completionWindow = '24h', metadata = null, input_file_id: inputFileId } = this.#params;
-    const batch = {
+    const batch = openaiShape({
       id: this.id,
-      object: 'batch',
       endpoint,
-      errors: null,
       input_file_id: inputFileId,
       completion_window: completionWindow,
       status: 'validating',
-      output_file_id: null,
-      error_file_id: null,
       created_at: seconds(this.#createdMs),
-      in_progress_at: null,
       expires_at: seconds(this.#createdMs + windowMs(completionWindow)),
-      finalizing_at: null,
-      completed_at: null,
-      failed_at: null,
-      expired_at: null,
-      cancelling_at: null,
-      cancelled_at: null,
       request_counts: { total: this.#requests.length, completed: 0, failed: 0 },
       metadata,
-    };
+    });
     for (const phase of this.#phases().filter((p) => p.start <= now)) {
       batch.status = phase.status;
       if (STAMP[phase.status]) batch[STAMP[phase.status]] = seconds(phase.start);
