@@ -3,7 +3,8 @@
 //! are chunked.
 
 use llm_batches::core::{
-    normalize_batch, normalize_page, read_json, validate_jsonl, Dialect, Head, JsonlDecoder, Source, TIMESTAMPS,
+    normalize_batch, normalize_page, normalize_page_json, read_json, read_json_borrowed, rewrite_page, validate_jsonl,
+    Dialect, Head, Json, JsonArray, JsonlDecoder, PageSummary, Source, TIMESTAMPS,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -51,6 +52,101 @@ fn json() -> impl Strategy<Value = Value> {
                 .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
         ]
     })
+}
+
+/// A batch as OpenAI sends it, with some fields replaced, removed or added: the fast page path
+/// copies untouched batches whole and rewrites the rest field by field.
+fn batch_like() -> impl Strategy<Value = Value> {
+    let value = prop_oneof![
+        3 => json(),
+        1 => prop_oneof![
+            Just(Value::from("completed")),
+            Just(Value::from("IN_PROGRESS")),
+            Just(Value::from(1_714_000_000)),
+            Just(Value::from("1714000000")),
+            Just(Value::from(0)),
+            Just(Value::from(1.5)),
+            Just(serde_json::json!({"total": 3, "completed": "2", "failed": 1})),
+            Just(serde_json::json!({"failed": 0, "total": 2, "completed": 2})),
+            Just(serde_json::json!({"total": 1, "completed": 1, "failed": 0, "extra": true})),
+            Just(serde_json::json!({"object": "list", "data": [{"code": "x", "message": "m", "line": 2}]})),
+            Just(Value::from("é👋\u{0}\"\\")),
+        ],
+    ];
+    let key = prop_oneof![
+        prop::sample::select(vec![
+            "id",
+            "object",
+            "endpoint",
+            "status",
+            "input_file_id",
+            "output_file_id",
+            "error_file_id",
+            "completion_window",
+            "request_counts",
+            "metadata",
+            "errors",
+            "total",
+            "completed",
+            "failed",
+            "created_at",
+            "in_progress_at",
+            "expires_at",
+            "finalizing_at",
+            "completed_at",
+            "failed_at",
+            "expired_at",
+            "cancelling_at",
+            "cancelled_at",
+            "usage",
+            "model",
+        ])
+        .prop_map(str::to_owned),
+        "[a-z_é]{1,6}",
+    ];
+    (any::<u32>(), prop::collection::vec((key.clone(), value), 0..4), prop::collection::vec(key, 0..3)).prop_map(
+        |(n, set, removed)| {
+            let mut batch = serde_json::json!({
+                "id": format!("batch_{n}"), "object": "batch", "endpoint": "/v1/chat/completions",
+                "errors": null, "input_file_id": "file-in", "completion_window": "24h",
+                "status": "in_progress", "output_file_id": null, "error_file_id": null,
+                "created_at": 1_714_000_000u64 + u64::from(n % 1000), "in_progress_at": null,
+                "expires_at": 1_714_086_400, "finalizing_at": null, "completed_at": null,
+                "failed_at": null, "expired_at": null, "cancelling_at": null, "cancelled_at": null,
+                "request_counts": {"total": 10, "completed": n % 11, "failed": 0},
+                "model": "gpt-4o-mini", "metadata": {"note": "résumé ✓", "n": n},
+            });
+            let map = batch.as_object_mut().unwrap_or_else(|| unreachable!());
+            for key in removed {
+                map.remove(&key);
+            }
+            for (key, value) in set {
+                map.insert(key, value);
+            }
+            batch
+        },
+    )
+}
+
+/// A result line in the OpenAI shape with parts replaced by arbitrary JSON.
+fn result_line() -> impl Strategy<Value = String> {
+    let part = prop_oneof![2 => Just(None), 1 => json().prop_map(Some)];
+    (part.clone(), part.clone(), part.clone(), part.clone(), part, any::<bool>()).prop_map(
+        |(custom_id, status, body_error, error, extra, refused)| {
+            let mut body = serde_json::json!({"id": "chatcmpl-1", "choices": [{"message": {"content": "ça va ✓"}}]});
+            if refused {
+                body = serde_json::json!({"error": {"message": "too long", "type": "invalid_request_error", "code": null}});
+            }
+            if let Some(e) = body_error { body["error"] = e; }
+            let mut line = serde_json::json!({
+                "id": "batch_req_1", "custom_id": custom_id.unwrap_or_else(|| "request-1".into()),
+                "response": {"status_code": status.unwrap_or_else(|| 200.into()), "request_id": "req_1", "body": body},
+                "error": error.unwrap_or(Value::Null),
+            });
+            if let Some(extra) = extra { line["line"] = extra; }
+            line.to_string()
+        },
+    )
 }
 
 fn dialect() -> impl Strategy<Value = Dialect> {
@@ -104,6 +200,47 @@ proptest! {
     }
 
     #[test]
+    fn the_fast_page_path_agrees_with_the_tree_path(
+        batches in prop::collection::vec(prop_oneof![4 => batch_like(), 1 => json()], 0..5),
+        fields in prop::collection::vec((prop_oneof![
+            Just("has_more".to_string()), Just("first_id".to_string()), Just("last_id".to_string()),
+            Just("object".to_string()), "[a-z]{1,5}",
+        ], json()), 0..4),
+        bare in any::<bool>(),
+        encoding in 0..3u8,
+        dialect in dialect(),
+    ) {
+        let page = if bare {
+            Value::Array(batches)
+        } else {
+            let mut map: Map<String, Value> = fields.into_iter().collect();
+            map.insert("data".into(), Value::Array(batches));
+            Value::Object(map)
+        };
+        let text = match encoding {
+            0 => serde_json::to_vec(&page).unwrap_or_default(),
+            1 => serde_json::to_vec_pretty(&page).unwrap_or_default(),
+            // Every non-ASCII character as `\u` escapes, surrogate pairs included.
+            _ => {
+                let mut out = Vec::new();
+                Json::from(page.clone()).write_ascii(&mut out);
+                out
+            }
+        };
+        let head = Head { status: 200, request_id: None };
+        let tree = read_json_borrowed(&head, &text).and_then(|json| normalize_page_json(json, dialect));
+        let mut out = Vec::new();
+        if let Some(summary) = rewrite_page(&text, dialect, &mut out) {
+            let tree = tree.map_err(|e| TestCaseError::fail(format!("the tree path refused it: {}", e.message)))?;
+            prop_assert!(out.is_ascii());
+            let fast: Value = serde_json::from_slice(&out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(summary, PageSummary::of(&tree));
+            let tree = Value::from(tree);
+            prop_assert!(same(&fast, &tree), "{} != {}", fast, tree);
+        }
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512), status in 100u16..600) {
         let _ = read_json(&Head { status, request_id: None }, &bytes);
         let _ = validate_jsonl(&String::from_utf8_lossy(&bytes), "/v1/chat/completions");
@@ -116,6 +253,7 @@ proptest! {
             Just(String::new()),
             ".{0,20}",
             Just("{\"custom_id\":\"é👋\",\"response\":{\"status_code\":200,\"body\":{}}}".to_string()),
+            result_line(),
         ], 0..12),
         crlf in any::<bool>(),
         final_newline in any::<bool>(),
@@ -133,6 +271,14 @@ proptest! {
         for cut in cuts { pieces.push(&bytes[start..cut]); start = cut; }
         pieces.push(&bytes[start..]);
         prop_assert_eq!(&decode(&pieces), &whole);
+        // The text the wasm side hands to JS (lines rewritten as text where they can be) means
+        // the same results.
+        let mut array = JsonArray::with_capacity(0);
+        let mut decoder = JsonlDecoder::new(Source::Output);
+        for piece in &pieces { decoder.push(piece, &mut array); }
+        decoder.finish(&mut array);
+        let fast: Value = serde_json::from_slice(&array.into_text()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(same(&fast, &Value::Array(whole.clone())), "{} != {:?}", fast, whole);
         // One result per non-blank line, numbered as in the file, each with an error or not.
         // A byte-order mark opening the file is not content.
         let expected: Vec<u64> = text.strip_prefix('\u{feff}').unwrap_or(&text).split('\n').enumerate()
@@ -150,6 +296,23 @@ proptest! {
             prop_assert!(r["line"].as_u64().is_some_and(|l| l >= 1));
             prop_assert_eq!(&r["source"], "output");
         }
+    }
+}
+
+/// Equal, but for floats one ULP or so apart: serde_json (without `float_roundtrip`) may read a
+/// long decimal one ULP off, so a float written out and read back again can move. `JSON.parse`,
+/// which reads the text in JS, rounds correctly.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            x == y || (x - y).abs() <= x.abs().max(y.abs()) * 1e-15
+        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
     }
 }
 

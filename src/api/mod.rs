@@ -15,7 +15,7 @@ use web_sys::AbortSignal;
 use crate::core::retry::{self, Failure, Hints, Safety};
 use crate::core::{
     self, api_error, normalize_batch, normalize_file, normalize_page_json, poll, read_json, read_json_borrowed, Config,
-    Error, ErrorKind, Json, Request,
+    Error, ErrorKind, Json, PageSummary, Request,
 };
 use crate::edge::convert;
 use crate::edge::fetch::{self, Answer, NoReply, Transport};
@@ -65,7 +65,7 @@ impl WasmClient {
             let request = inner.config.list(&convert::list_query(params)?)?;
             let signal = convert::signal(&options)?;
             let (answer, body) = inner.list(request, signal.as_ref()).await?;
-            Ok(convert::json_to_js(&inner.page(&answer, &body)?, body.len()))
+            inner.page_js(&answer, &body).map(|(page, _)| page)
         })
     }
 
@@ -220,6 +220,23 @@ impl Inner {
     /// `GET /batches`: the answer and its body, for [`Inner::page`] to read.
     pub(crate) async fn list(&self, request: Request, signal: Option<&AbortSignal>) -> core::Result<(Answer, Vec<u8>)> {
         self.exchange(&request, &JsValue::UNDEFINED, Safety::Idempotent, signal, true, None).await
+    }
+
+    /// A list answer as the page JS gets, and what paging needs to know of it. Pages in the shapes
+    /// providers send are rewritten as text in one pass ([`core::rewrite_page`]); anything else
+    /// takes the tree path, which also makes every error.
+    pub(crate) fn page_js(&self, answer: &Answer, body: &[u8]) -> core::Result<(JsValue, PageSummary)> {
+        if (200..300).contains(&answer.head.status) {
+            let mut text = Vec::with_capacity(body.len() + body.len() / 8 + 64);
+            if let Some(summary) = core::rewrite_page(body, self.config.dialect, &mut text) {
+                // Text the scanner checked always parses; should it not, the tree path decides.
+                if let Some(page) = convert::try_json_text_to_js(&text) {
+                    return Ok((page, summary));
+                }
+            }
+        }
+        let page = self.page(answer, body)?;
+        Ok((convert::json_to_js(&page, body.len()), PageSummary::of(&page)))
     }
 
     /// A list answer's body as a normalised page, borrowing from it.

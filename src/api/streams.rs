@@ -75,9 +75,9 @@ impl WasmPager {
                 let Some(query) = state.pager.next_query() else { return Ok(None) };
                 let request = inner.config.list(&query)?;
                 let (answer, body) = inner.list(request, state.signal.as_ref()).await?;
-                let page = inner.page(&answer, &body)?;
-                state.pager.advance_json(&page)?;
-                Ok(Some(convert::json_to_js(&page, body.len())))
+                let (page, summary) = inner.page_js(&answer, &body)?;
+                state.pager.advance_summary(&summary)?;
+                Ok(Some(page))
             }
             .await;
             (state, result)

@@ -46,7 +46,7 @@ impl Dialect {
 
     /// PPInfra puts `total`/`completed`/`failed` at the top level; in the OpenAI shape such
     /// fields would be someone else's and are passed through.
-    fn has_top_level_counts(self) -> bool {
+    pub(crate) fn has_top_level_counts(self) -> bool {
         matches!(self, Dialect::Auto | Dialect::PpInfra)
     }
 }
@@ -64,7 +64,7 @@ pub const TIMESTAMPS: [&str; 9] = [
     "cancelled_at",
 ];
 
-const COUNTS: [&str; 3] = ["total", "completed", "failed"];
+pub(crate) const COUNTS: [&str; 3] = ["total", "completed", "failed"];
 
 /// Normalises one batch object (see DESIGN §3). Fields we don't model are kept as sent.
 pub fn normalize_batch(value: Value, dialect: Dialect) -> Result<Value> {
@@ -77,20 +77,25 @@ pub fn normalize_batch_json(value: Json<'_>, dialect: Dialect) -> Result<Json<'_
     let Json::Object(mut map) = value else {
         return Err(Error::invalid_response(format!("expected a batch object, got {}", json_kind(&value))));
     };
-    map.update_each(&FIELDS, |i, value| match FIELD_KINDS.get(i) {
+    map.update_each(&FIELDS, normalize_field);
+    request_counts(&mut map, dialect);
+    Ok(Json::Object(map))
+}
+
+/// The normalised value of modelled field `FIELDS[i]`, from what was sent (`None`: nothing).
+pub(crate) fn normalize_field(i: usize, value: Option<Json<'_>>) -> Json<'_> {
+    match FIELD_KINDS.get(i) {
         Some(Field::Object) => Json::str("batch"),
         Some(Field::Status) => normalize_status(value),
         Some(Field::Timestamp) => value.as_ref().and_then(seconds).map_or(Json::Null, Json::from),
         Some(Field::Metadata) => metadata(value),
         Some(Field::Errors) => errors(value),
         Some(Field::Text) | None => string_or_null(value),
-    });
-    request_counts(&mut map, dialect);
-    Ok(Json::Object(map))
+    }
 }
 
 /// The modelled fields but `request_counts`, sorted (for [`Object::update_each`]), and what each is.
-const FIELDS: [&str; 19] = [
+pub(crate) const FIELDS: [&str; 19] = [
     "cancelled_at",
     "cancelling_at",
     "completed_at",
@@ -113,7 +118,7 @@ const FIELDS: [&str; 19] = [
 ];
 
 #[derive(Clone, Copy)]
-enum Field {
+pub(crate) enum Field {
     Text,
     Object,
     Status,
@@ -122,7 +127,7 @@ enum Field {
     Errors,
 }
 
-const FIELD_KINDS: [Field; 19] = {
+pub(crate) const FIELD_KINDS: [Field; 19] = {
     use Field::*;
     [
         Timestamp, Timestamp, Timestamp, Text, Timestamp, Text, Text, Errors, Timestamp, Timestamp, Timestamp,
@@ -160,7 +165,7 @@ fn normalize_status(value: Option<Json<'_>>) -> Json<'_> {
 }
 
 /// A count: a non-negative integer, an integral float, or a numeric string.
-fn count(value: &Json<'_>) -> Option<u64> {
+pub(crate) fn count(value: &Json<'_>) -> Option<u64> {
     match value {
         Json::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()
@@ -174,7 +179,7 @@ fn count(value: &Json<'_>) -> Option<u64> {
 
 /// Always `{ total, completed, failed }`. When a provider sends both `request_counts` and
 /// top-level counts, the larger wins: a placeholder zero never hides a real count.
-fn request_counts(raw: &mut Object<'_>, dialect: Dialect) {
+pub(crate) fn request_counts(raw: &mut Object<'_>, dialect: Dialect) {
     let mut counts = match raw.remove("request_counts") {
         Some(Json::Object(map)) => map,
         _ => Object::with_capacity(COUNTS.len()),

@@ -280,7 +280,7 @@ fn write_str(s: &str, out: &mut Vec<u8>) {
 
 /// Where the first byte [`needs_escape`] is, eight bytes at a time: most strings have none, or
 /// only far in.
-fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+pub(super) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
@@ -312,6 +312,51 @@ fn escape_unit(unit: u16, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digit = |shift: u16| HEX.get(usize::from((unit >> shift) & 0xF)).copied().unwrap_or(b'0');
     out.extend_from_slice(&[b'\\', b'u', digit(12), digit(8), digit(4), digit(0)]);
+}
+
+/// Appends JSON text that is valid UTF-8 as it is, but in ASCII: each character past U+007F
+/// (which in valid JSON stands only inside a string) becomes `\uXXXX` escapes, as in
+/// [`Json::write_ascii`]. Bytes that are not UTF-8 become U+FFFD; callers pass checked text.
+pub(super) fn write_raw_ascii(text: &[u8], out: &mut Vec<u8>) {
+    let mut start = 0;
+    while let Some(at) = text.get(start..).and_then(first_non_ascii) {
+        let at = start + at;
+        out.extend_from_slice(text.get(start..at).unwrap_or_default());
+        let rest = text.get(at..).unwrap_or_default();
+        let width = rest.get(..utf8_width(rest.first().copied().unwrap_or(0)).min(rest.len())).unwrap_or_default();
+        let c = std::str::from_utf8(width).ok().and_then(|s| s.chars().next());
+        let mut units = [0u16; 2];
+        for unit in c.unwrap_or(char::REPLACEMENT_CHARACTER).encode_utf16(&mut units) {
+            escape_unit(*unit, out);
+        }
+        start = at + width.len().max(1);
+    }
+    out.extend_from_slice(text.get(start..).unwrap_or_default());
+}
+
+/// How many bytes the UTF-8 character led by `lead` takes (1 for a byte that cannot lead one).
+pub(super) fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 1,
+    }
+}
+
+/// Where the first byte past 0x7F is, eight bytes at a time.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if u64::from_le_bytes(word) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    bytes.get(offset..)?.iter().position(|&b| b >= 0x80).map(|i| offset + i)
 }
 
 /// `serde_json::from_slice::<Value>` by way of [`Json`]: the same value, or the same error, with

@@ -43,12 +43,7 @@ pub fn normalize_page_json(value: Json<'_>, dialect: Dialect) -> Result<Json<'_>
         .collect::<Result<Vec<_>>>()?;
     let first = id_or(raw.remove("first_id"), data.first());
     let last = id_or(raw.remove("last_id"), data.last());
-    let has_more = match raw.remove("has_more") {
-        Some(Json::Bool(b)) => b,
-        Some(Json::String(s)) => s.trim().eq_ignore_ascii_case("true"),
-        Some(Json::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => false,
-    };
+    let has_more = has_more(raw.remove("has_more"));
     raw.insert("object", Json::str("list"));
     raw.insert("data", Json::Array(data));
     raw.insert("first_id", first);
@@ -57,7 +52,18 @@ pub fn normalize_page_json(value: Json<'_>, dialect: Dialect) -> Result<Json<'_>
     Ok(Json::Object(raw))
 }
 
-fn id_or<'a>(sent: Option<Json<'a>>, batch: Option<&Json<'a>>) -> Json<'a> {
+/// `has_more` as sent: a boolean, `"true"` in any case, or a non-zero number; else `false`.
+pub(crate) fn has_more(sent: Option<Json<'_>>) -> bool {
+    match sent {
+        Some(Json::Bool(b)) => b,
+        Some(Json::String(s)) => s.trim().eq_ignore_ascii_case("true"),
+        Some(Json::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        _ => false,
+    }
+}
+
+/// `first_id`/`last_id`: the one sent if it is a non-empty string, else the batch's id.
+pub(crate) fn id_or<'a>(sent: Option<Json<'a>>, batch: Option<&Json<'a>>) -> Json<'a> {
     match sent {
         Some(Json::String(s)) if !s.is_empty() => Json::String(s),
         _ => batch.and_then(|b| b.get("id")).cloned().unwrap_or(Json::Null),
@@ -104,6 +110,29 @@ mod tests {
     }
 }
 
+/// What paging needs to know of a normalised page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSummary {
+    /// Its `has_more`.
+    pub has_more: bool,
+    /// How many batches it holds.
+    pub len: usize,
+    /// Its `last_id`, when that is a string.
+    pub last_id: Option<String>,
+}
+
+impl PageSummary {
+    /// Reads it off a page normalised as [`Json`].
+    pub fn of(page: &Json<'_>) -> Self {
+        let len = match page.get("data") {
+            Some(Json::Array(items)) => items.len(),
+            _ => 0,
+        };
+        let has_more = matches!(page.get("has_more"), Some(Json::Bool(true)));
+        PageSummary { has_more, len, last_id: page.get("last_id").and_then(Json::as_str).map(str::to_owned) }
+    }
+}
+
 /// Walks every page of `list`: `after` = the previous page's last id, until `has_more` is false.
 /// It never spins: an empty page that claims more, a page without a last id, or a cursor that
 /// does not move forward (or comes back) ends the walk with an `invalid_response` error.
@@ -134,11 +163,9 @@ impl Pager {
         self.step(has_more, empty, page.get("last_id").and_then(Value::as_str))
     }
 
-    /// [`Pager::advance`] for a page normalised as [`Json`].
-    pub fn advance_json(&mut self, page: &Json<'_>) -> Result<()> {
-        let has_more = matches!(page.get("has_more"), Some(Json::Bool(true)));
-        let empty = !matches!(page.get("data"), Some(Json::Array(items)) if !items.is_empty());
-        self.step(has_more, empty, page.get("last_id").and_then(Json::as_str))
+    /// [`Pager::advance`] from a page's [`PageSummary`].
+    pub fn advance_summary(&mut self, page: &PageSummary) -> Result<()> {
+        self.step(page.has_more, page.len == 0, page.last_id.as_deref())
     }
 
     fn step(&mut self, has_more: bool, empty: bool, last: Option<&str>) -> Result<()> {

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::batch::{json_kind, string_or_null};
 use super::json::{Json, Object};
+use super::rewrite::LineRewriter;
 
 /// Which file a result line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +29,7 @@ pub enum Source {
 }
 
 impl Source {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Source::Output => "output",
             Source::Error => "error",
@@ -111,7 +112,7 @@ impl JsonlDecoder {
         if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
             return;
         }
-        out.add(parse_line_json(line, self.line, self.source));
+        out.add_line(line, self.line, self.source);
     }
 }
 
@@ -119,6 +120,11 @@ impl JsonlDecoder {
 pub trait Sink {
     /// Takes one result.
     fn add(&mut self, result: Json<'_>);
+
+    /// Takes one non-blank line of the file, to be normalised as [`parse_line_json`] does.
+    fn add_line(&mut self, line: &[u8], number: u64, source: Source) {
+        self.add(parse_line_json(line, number, source));
+    }
 }
 
 impl Sink for Vec<Value> {
@@ -133,12 +139,13 @@ impl Sink for Vec<Value> {
 pub struct JsonArray {
     text: Vec<u8>,
     len: usize,
+    lines: LineRewriter,
 }
 
 impl JsonArray {
     /// An empty array with room for `bytes` of text.
     pub fn with_capacity(bytes: usize) -> Self {
-        JsonArray { text: Vec::with_capacity(bytes), len: 0 }
+        JsonArray { text: Vec::with_capacity(bytes), len: 0, lines: LineRewriter::default() }
     }
 
     /// How many results it holds.
@@ -165,6 +172,16 @@ impl Sink for JsonArray {
     fn add(&mut self, result: Json<'_>) {
         self.text.push(if self.len == 0 { b'[' } else { b',' });
         result.write_ascii(&mut self.text);
+        self.len += 1;
+    }
+
+    /// Lines in the shapes providers write are rewritten as text ([`LineRewriter`]); the rest
+    /// take the tree path.
+    fn add_line(&mut self, line: &[u8], number: u64, source: Source) {
+        self.text.push(if self.len == 0 { b'[' } else { b',' });
+        if !self.lines.rewrite(line, number, source, &mut self.text) {
+            parse_line_json(line, number, source).write_ascii(&mut self.text);
+        }
         self.len += 1;
     }
 }
@@ -215,20 +232,23 @@ fn normalize_response(mut map: Object<'_>) -> Object<'_> {
     map.update_each(&["body", "request_id", "status_code"], |i, value| match i {
         0 => value.unwrap_or_default(),
         1 => string_or_null(value),
-        _ => {
-            let status = match value {
-                Some(Json::Number(n)) => n.as_u64(),
-                Some(Json::String(s)) => s.trim().parse::<u64>().ok(),
-                _ => None,
-            };
-            status.map_or(Json::Null, Json::from)
-        }
+        _ => status_code(value),
     });
     map
 }
 
+/// An HTTP status as a number: from a number or a numeric string; else `null`.
+pub(crate) fn status_code(value: Option<Json<'_>>) -> Json<'_> {
+    let status = match value {
+        Some(Json::Number(n)) => n.as_u64(),
+        Some(Json::String(s)) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    status.map_or(Json::Null, Json::from)
+}
+
 /// `{ code, message }` from an error object or string; `None` for null, `{}` and `""`.
-fn error_object(value: Option<Json<'_>>) -> Option<Json<'_>> {
+pub(crate) fn error_object(value: Option<Json<'_>>) -> Option<Json<'_>> {
     let (code, message) = match value? {
         Json::Object(mut map) => {
             if map.is_empty() {
