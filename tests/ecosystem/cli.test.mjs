@@ -231,9 +231,11 @@ test('cli: submit --wait exits 4 when the batch fails', async () => {
 test('cli: results streams JSONL to stdout or --out, with a summary on stderr', async () => {
   const client = new BatchClient({ apiKey: 'x', baseURL: `${mock.url}/openai/v1` });
   const early = await cli(['submit', 'ok.jsonl', '--quiet']);
-  const notReady = await cli(['results', early.stdout.trim()]);
-  assert.equal(notReady.code, 1);
-  assert.match(notReady.stderr, /not ready/);
+  // A fixture batch that stays in progress: a just-submitted one may finish (50 ms steps) before
+  // a CLI process on a loaded machine has started.
+  const notReady = await cli(['results', 'batch_oai_001']);
+  assert.equal(notReady.code, 1, notReady.stderr);
+  assert.match(notReady.stderr, /batch_oai_001 is in_progress: its results are not ready yet/);
   const done = await client.waitFor(early.stdout.trim(), { pollInterval: 20 });
 
   const run = await cli(['results', done.id]);
