@@ -112,6 +112,22 @@ describe('listAll', () => {
     assert.deepEqual(mock.requests.map((r) => r.query), [{ limit: '3' }, { limit: '3', after: 'batch_ppi_003' }]);
   });
 
+  test('the iterator protocol: calls not awaited in turn are served in order, return() stops it, errors come at the first next()', async () => {
+    const it = client().listAll({ limit: 7 });
+    assert.equal(it[Symbol.asyncIterator](), it);
+    // Ten next() calls at once straddle the first page boundary; they resolve in call order.
+    const first = await Promise.all(Array.from({ length: 10 }, () => it.next()));
+    assert.deepEqual(first.map((r) => r.value.id), Array.from({ length: 10 }, (_, i) => `batch_oai_${String(i).padStart(3, '0')}`));
+    assert.deepEqual(await it.return('bye'), { value: 'bye', done: true });
+    assert.deepEqual(await it.next(), { value: undefined, done: true });
+    assert.equal(mock.requests.length, 2, 'no page fetched after return()');
+
+    // Bad arguments are refused when iteration starts, as with an async generator.
+    const bad = client().listAll({ limit: -1 });
+    await assert.rejects(bad.next(), isBatchError('invalid_argument'));
+    assert.deepEqual(await bad.next(), { value: undefined, done: true });
+  });
+
   test('an empty page claiming has_more ends with invalid_response after that one page', async () => {
     const { fetch, calls } = fakeFetch([{ object: 'list', data: [], first_id: null, last_id: null, has_more: true }]);
     const seenIds = [];
