@@ -37,7 +37,8 @@ type Step<T> = std::result::Result<T, Bail>;
 /// tree path gives. `None` (with `out` as it was) sends the caller to the tree path.
 pub fn rewrite_page(body: &[u8], dialect: Dialect, out: &mut Vec<u8>) -> Option<PageSummary> {
     let start = out.len();
-    let mut rewriter = Rewriter { scan: Scan { b: body, i: 0 }, dialect, out, entries: Vec::new() };
+    let mut rewriter =
+        Rewriter { scan: Scan { b: body, i: 0 }, dialect, out, entries: Vec::new(), previous: Vec::new() };
     let summary = rewriter.page().ok();
     if summary.is_none() {
         out.truncate(start);
@@ -286,6 +287,24 @@ impl<'a> Scan<'a> {
         Ok((span, name))
     }
 
+    /// The key at `span` (a plain one, seen before in the input) if the same bytes come next,
+    /// colon included; else `None`, nothing consumed.
+    fn expected_key(&mut self, span: Span) -> Option<Span> {
+        self.ws();
+        let key = self.b.get(span.start..span.end)?;
+        let at = self.i;
+        let rest = self.b.get(at..)?;
+        if !rest.starts_with(key) {
+            return None;
+        }
+        self.i = at + key.len();
+        if self.expect(b':').is_err() {
+            self.i = at;
+            return None;
+        }
+        Some(Span { start: at, end: at + key.len(), ..span })
+    }
+
     /// After an object's entry: `true` for another one, `false` at the closing brace.
     fn next_entry(&mut self, close: u8) -> Step<bool> {
         self.ws();
@@ -331,6 +350,8 @@ struct Rewriter<'a, 'o> {
     out: &'o mut Vec<u8>,
     /// One batch's entries, reused from batch to batch.
     entries: Vec<Entry>,
+    /// The previous batch's.
+    previous: Vec<Entry>,
 }
 
 impl<'a> Rewriter<'a, '_> {
@@ -439,6 +460,9 @@ impl<'a> Rewriter<'a, '_> {
 
     /// One batch object; answers where its normalised `id` was written in `out`.
     fn batch(&mut self) -> Step<IdAt> {
+        // The batches of a page mostly spell the same keys in the same order: the previous
+        // batch's entries say what to expect, and an expected key is matched as bytes.
+        std::mem::swap(&mut self.entries, &mut self.previous);
         self.entries.clear();
         let mut seen: u32 = 0;
         self.scan.ws();
@@ -446,10 +470,16 @@ impl<'a> Rewriter<'a, '_> {
         let mut ascii = true;
         let mut more = self.scan.open(b'{', b'}')?;
         while more {
-            let (key, name) = self.scan.key()?;
+            let expected = self.previous.get(self.entries.len()).copied();
+            let (key, slot) = match expected.and_then(|e| self.scan.expected_key(e.key)) {
+                Some(key) => (key, expected.map_or(OTHER, |e| e.slot)),
+                None => {
+                    let (key, name) = self.scan.key()?;
+                    (key, self.slot(name))
+                }
+            };
             let value = self.scan.value()?;
             ascii &= key.ascii && value.ascii;
-            let slot = self.slot(name);
             if slot != OTHER {
                 if seen & (1 << slot) != 0 {
                     return Err(Bail);
@@ -1213,7 +1243,14 @@ mod tests {
         prints.dedup();
         assert_eq!(prints.len(), SLOT_NAMES.len(), "two names share a fingerprint");
         let rewriter = |dialect| {
-            Rewriter { scan: Scan { b: b"", i: 0 }, dialect, out: &mut Vec::new(), entries: Vec::new() }.slot(b"total")
+            Rewriter {
+                scan: Scan { b: b"", i: 0 },
+                dialect,
+                out: &mut Vec::new(),
+                entries: Vec::new(),
+                previous: Vec::new(),
+            }
+            .slot(b"total")
         };
         assert_eq!(rewriter(Dialect::PpInfra), TOP_COUNTS);
         assert_eq!(rewriter(Dialect::OpenAi), OTHER);
