@@ -290,16 +290,17 @@ pub(super) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
-        // A byte >= 0x80, < 0x20 (exact once the high bit is clear), `"` or `\\`.
+        // A byte >= 0x80, < 0x20 (exact once the high bit is clear), `"` or `\\`. Borrows can flag
+        // bytes above a flagged one, never below: the lowest flag is the first byte to escape.
         let special =
             (w | w.wrapping_sub(0x2020_2020_2020_2020) | has_zero(w ^ (ONES * 0x22)) | has_zero(w ^ (ONES * 0x5C)))
                 & HIGH;
         if special != 0 {
-            break;
+            return Some(offset + (special.trailing_zeros() / 8) as usize);
         }
         offset += 8;
     }
-    bytes.get(offset..)?.iter().position(|&b| needs_escape(b)).map(|i| offset + i)
+    chunks.remainder().iter().position(|&b| needs_escape(b)).map(|i| offset + i)
 }
 
 /// `"`, `\\`, a control character, or any byte of a non-ASCII character.
@@ -351,12 +352,13 @@ fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        if u64::from_le_bytes(word) & 0x8080_8080_8080_8080 != 0 {
-            break;
+        let high = u64::from_le_bytes(word) & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return Some(offset + (high.trailing_zeros() / 8) as usize);
         }
         offset += 8;
     }
-    bytes.get(offset..)?.iter().position(|&b| b >= 0x80).map(|i| offset + i)
+    chunks.remainder().iter().position(|&b| b >= 0x80).map(|i| offset + i)
 }
 
 /// `serde_json::from_slice::<Value>` by way of [`Json`]: the same value, or the same error, with
@@ -613,6 +615,16 @@ mod tests {
             let mut s = *b"aaaaaaaaaaaaaaaa";
             s[11] = b;
             assert_eq!(first_to_escape(&s), s.iter().position(|&b| needs_escape(b)), "{b}");
+        }
+        // Every pair of bytes in one word: a borrow from the lower one must not hide or fake
+        // the position of the first.
+        for x in 0..=255u8 {
+            for y in 0..=255u8 {
+                let mut s = *b"aaaaaaaaaaaaaaaa";
+                (s[10], s[12]) = (x, y);
+                assert_eq!(first_to_escape(&s), s.iter().position(|&b| needs_escape(b)), "{x} {y}");
+                assert_eq!(first_non_ascii(&s), s.iter().position(|&b| b >= 0x80), "{x} {y}");
+            }
         }
     }
 
