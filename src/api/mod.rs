@@ -484,7 +484,7 @@ fn timed_out(ms: u32) -> Error {
 fn wait_timed_out(ms: Option<f64>) -> Error {
     Error::new(
         ErrorKind::Timeout,
-        format!("the batch was not finished within the {} ms waitFor timeout", ms.unwrap_or(0.0)),
+        format!("the batch was not finished within the {} ms waitFor timeout", core::number_text(ms.unwrap_or(0.0))),
     )
 }
 

@@ -139,7 +139,7 @@ pub fn list_query(value: JsValue) -> Result<ListQuery> {
 fn describe_js(value: &JsValue) -> String {
     match (value.js_typeof().as_string(), value.as_string(), value.as_f64()) {
         (_, Some(s), _) if s.chars().count() <= 40 => format!("the string {s:?}"),
-        (_, _, Some(n)) => format!("the number {n}"),
+        (_, _, Some(n)) => format!("the number {}", crate::core::number_text(n)),
         (Some(kind), _, _) => format!("a value of type {kind}"),
         _ => "that value".to_owned(),
     }
