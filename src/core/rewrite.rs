@@ -26,6 +26,7 @@ use super::batch::{self, string_or_null, Dialect, Field, COUNTS, FIELDS, FIELD_K
 use super::json::{first_to_escape, utf8_width, write_raw_ascii, Json, Object};
 use super::page::{self, PageSummary};
 use super::results::{error_object, status_code, Source};
+use super::time::SECONDS_LIMIT;
 
 /// This input is for the tree path.
 #[derive(Debug)]
@@ -95,6 +96,11 @@ impl<'a> Scan<'a> {
 
     fn text(&self, span: Span) -> &'a [u8] {
         self.b.get(span.start..span.end).unwrap_or_default()
+    }
+
+    /// A value the scanner checked, as a [`Json`] for the tree path's functions.
+    fn parse(&self, span: Span) -> Step<Json<'a>> {
+        serde_json::from_slice(self.text(span)).map_err(|_| Bail)
     }
 
     /// A string, from its opening quote: (ASCII, no escapes).
@@ -480,19 +486,15 @@ impl<'a> Rewriter<'a, '_> {
             };
             let value = self.scan.value()?;
             ascii &= key.ascii && value.ascii;
-            if slot != OTHER {
-                if seen & (1 << slot) != 0 {
-                    return Err(Bail);
-                }
-                seen |= 1 << slot;
-            }
+            mark(&mut seen, slot)?;
             self.entries.push(Entry { key, value, slot });
             more = self.scan.next_entry(b'}')?;
         }
 
         // `request_counts`, with the top-level counts it takes in (those are then left out); as
         // sent when it is the plain three counts and there is nothing to take in.
-        let mut counts = Object::with_capacity(4);
+        // Empty (no allocation) unless there are counts to take in.
+        let mut counts = Object::new();
         let sent = self.entries.iter().find(|e| e.slot == REQUEST_COUNTS).map(|e| e.value);
         let as_sent = sent.filter(|span| {
             !self.entries.iter().any(|e| top_count(e.slot).is_some()) && counts_as_sent(self.scan.text(*span))
@@ -528,8 +530,7 @@ impl<'a> Rewriter<'a, '_> {
             if top_count(entry.slot).is_some_and(|key| counts.get(key).is_none()) {
                 continue;
             }
-            self.out.push(if first { b'{' } else { b',' });
-            first = false;
+            comma(self.out, &mut first);
             self.raw(entry.key);
             self.out.push(b':');
             let at = self.out.len();
@@ -550,14 +551,11 @@ impl<'a> Rewriter<'a, '_> {
             if seen & (1 << slot) != 0 {
                 continue;
             }
-            self.out.push(if first { b'{' } else { b',' });
-            first = false;
-            self.out.push(b'"');
-            self.out.extend_from_slice(name.as_bytes());
-            self.out.extend_from_slice(b"\":");
+            comma(self.out, &mut first);
+            write_key(name, self.out);
             let at = self.out.len();
             if slot == usize::from(REQUEST_COUNTS) {
-                request_counts.as_ref().map_or(Json::Null, Json::clone).write_ascii(self.out);
+                write_or_null(request_counts.as_ref(), self.out);
             } else {
                 self.field(slot, None)?;
             }
@@ -601,31 +599,25 @@ impl<'a> Rewriter<'a, '_> {
             (Some(Field::Object), _) => text == br#""batch""#,
             // `null` stays `null` for every other kind.
             (_, Some(b'n')) => true,
-            (Some(Field::Text), Some(b'"')) => span.plain && text.len() > 2,
+            (Some(Field::Text), _) => text_as_sent(text, span.plain),
             (Some(Field::Status), Some(b'"')) => span.plain && CANONICAL_STATUSES.iter().any(|s| same(s, inner())),
             (Some(Field::Timestamp), Some(b'1'..=b'9')) => {
                 text.len() <= 11
                     && text.iter().all(u8::is_ascii_digit)
-                    && text.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) < SECONDS_LIMIT
+                    && text.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')) < SECONDS_LIMIT
             }
             (Some(Field::Metadata), Some(b'{')) => true,
             _ => false,
         }
     }
 
-    /// A value the scanner checked, as a [`Json`] for the tree path's functions.
     fn parse(&self, span: Span) -> Step<Json<'a>> {
-        serde_json::from_slice(self.scan.text(span)).map_err(|_| Bail)
+        self.scan.parse(span)
     }
 
     /// Input text copied as it was, in ASCII.
     fn raw(&mut self, span: Span) {
-        let text = self.scan.text(span);
-        if span.ascii {
-            self.out.extend_from_slice(text);
-        } else {
-            write_raw_ascii(text, self.out);
-        }
+        raw(&self.scan, span, self.out);
     }
 }
 
@@ -651,34 +643,26 @@ const ALL_BUT_TOP_COUNTS: u32 = (1 << TOP_COUNTS) - 1;
 /// The index of `id` in [`FIELDS`].
 const ID: u8 = 12;
 
-/// Every name with a slot, in slot order: [`FIELDS`], `request_counts`, then [`COUNTS`].
-const SLOT_NAMES: [&str; FIELDS.len() + 4] = [
-    "cancelled_at",
-    "cancelling_at",
-    "completed_at",
-    "completion_window",
-    "created_at",
-    "endpoint",
-    "error_file_id",
-    "errors",
-    "expired_at",
-    "expires_at",
-    "failed_at",
-    "finalizing_at",
-    "id",
-    "in_progress_at",
-    "input_file_id",
-    "metadata",
-    "object",
-    "output_file_id",
-    "status",
-    "request_counts",
-    "total",
-    "completed",
-    "failed",
-];
+// The tables below are computed while compiling; an index out of bounds there fails the build.
 
-// Both tables are computed while compiling; an index out of bounds there fails the build.
+/// Every name with a slot, in slot order: [`FIELDS`], `request_counts`, then [`COUNTS`].
+#[allow(clippy::indexing_slicing)]
+const SLOT_NAMES: [&str; FIELDS.len() + 4] = {
+    let mut names = [""; FIELDS.len() + 4];
+    let mut i = 0;
+    while i < FIELDS.len() {
+        names[i] = FIELDS[i];
+        i += 1;
+    }
+    names[REQUEST_COUNTS as usize] = "request_counts";
+    let mut c = 0;
+    while c < COUNTS.len() {
+        names[TOP_COUNTS as usize + c] = COUNTS[c];
+        c += 1;
+    }
+    names
+};
+
 #[allow(clippy::indexing_slicing)]
 const SLOT_PRINTS: [u32; SLOT_NAMES.len()] = {
     let mut prints = [0; SLOT_NAMES.len()];
@@ -776,9 +760,6 @@ fn top_count(slot: u8) -> Option<&'static str> {
 const CANONICAL_STATUSES: [&[u8]; 8] =
     [b"validating", b"in_progress", b"finalizing", b"completed", b"failed", b"expired", b"cancelling", b"cancelled"];
 
-/// Integer timestamps below this are seconds already (see [`super::time`]).
-const SECONDS_LIMIT: u64 = 100_000_000_000;
-
 // ---- result lines --------------------------------------------------------------------------------
 
 /// The fast path for result lines (see [`super::JsonArray`]): a line is normalised as
@@ -805,7 +786,7 @@ const STATUS_CODE: u8 = 2;
 /// The parts of an object `response` (its entries are in [`LineRewriter::response`]).
 #[derive(Debug, Clone, Copy)]
 struct Response {
-    seen: u8,
+    seen: u32,
     /// The last `error` in `body`, when `body` is an object.
     body_error: Option<Span>,
 }
@@ -824,7 +805,7 @@ impl LineRewriter {
 
     fn line(&mut self, mut scan: Scan<'_>, number: u64, source: Source, out: &mut Vec<u8>) -> Step<()> {
         self.top.clear();
-        let mut seen = 0u8;
+        let mut seen = 0u32;
         let mut response = None;
         let mut more = scan.open(b'{', b'}')?;
         while more {
@@ -845,12 +826,7 @@ impl LineRewriter {
             } else {
                 scan.value()?
             };
-            if slot != OTHER {
-                if seen & (1 << slot) != 0 {
-                    return Err(Bail);
-                }
-                seen |= 1 << slot;
-            }
+            mark(&mut seen, slot)?;
             self.top.push(Entry { key, value, slot });
             more = scan.next_entry(b'}')?;
         }
@@ -860,14 +836,13 @@ impl LineRewriter {
         }
 
         // `error`: the line's own, or else the one in `response.body`.
-        let parse = |span: Span| serde_json::from_slice::<Json>(scan.text(span)).map_err(|_| Bail);
         let own = match self.top.iter().find(|e| e.slot == ERROR) {
-            Some(e) if scan.text(e.value) != b"null" => error_object(Some(parse(e.value)?)),
+            Some(e) if scan.text(e.value) != b"null" => error_object(Some(scan.parse(e.value)?)),
             _ => None,
         };
         let error = match (own, response.and_then(|r| r.body_error)) {
             (Some(own), _) => Some(own),
-            (None, Some(span)) => error_object(Some(parse(span)?)),
+            (None, Some(span)) => error_object(Some(scan.parse(span)?)),
             (None, None) => None,
         };
 
@@ -884,7 +859,7 @@ impl LineRewriter {
                     Some(parts) => self.write_response(&scan, parts, out)?,
                     None => out.extend_from_slice(b"null"),
                 },
-                ERROR => error.as_ref().map_or(Json::Null, Json::clone).write_ascii(out),
+                ERROR => write_or_null(error.as_ref(), out),
                 _ => raw(&scan, entry.value, out),
             }
         }
@@ -900,13 +875,11 @@ impl LineRewriter {
                 continue;
             }
             comma(out, &mut first);
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\":");
+            write_key(name, out);
             match slot {
                 LINE => write_u64(number, out),
                 SOURCE => write_source(source, out),
-                ERROR => error.as_ref().map_or(Json::Null, Json::clone).write_ascii(out),
+                ERROR => write_or_null(error.as_ref(), out),
                 _ => out.extend_from_slice(b"null"),
             }
         }
@@ -945,12 +918,7 @@ impl LineRewriter {
             } else {
                 scan.value()?
             };
-            if slot != OTHER {
-                if parts.seen & (1 << slot) != 0 {
-                    return Err(Bail);
-                }
-                parts.seen |= 1 << slot;
-            }
+            mark(&mut parts.seen, slot)?;
             self.response.push(Entry { key, value, slot });
             more = scan.next_entry(b'}')?;
         }
@@ -970,8 +938,7 @@ impl LineRewriter {
                     if text.len() <= 15 && text.iter().all(u8::is_ascii_digit) {
                         raw(scan, entry.value, out);
                     } else {
-                        let value = serde_json::from_slice::<Json>(text).map_err(|_| Bail)?;
-                        status_code(Some(value)).write_ascii(out);
+                        status_code(Some(scan.parse(entry.value)?)).write_ascii(out);
                     }
                 }
                 _ => raw(scan, entry.value, out),
@@ -980,9 +947,8 @@ impl LineRewriter {
         for (slot, name) in [(BODY, "body"), (REQUEST_ID, "request_id"), (STATUS_CODE, "status_code")] {
             if parts.seen & (1 << slot) == 0 {
                 comma(out, &mut first);
-                out.push(b'"');
-                out.extend_from_slice(name.as_bytes());
-                out.extend_from_slice(b"\":null");
+                write_key(name, out);
+                out.extend_from_slice(b"null");
             }
         }
         out.push(b'}');
@@ -1008,14 +974,30 @@ fn body(scan: &mut Scan<'_>) -> Step<(Span, Option<Span>)> {
     Ok((Span { start, end: scan.i, ascii, plain: false }, error))
 }
 
-/// An id: as sent when it is a plain non-empty string or `null`; else as `string_or_null` makes it.
+/// An id: as sent when [`text_as_sent`]; else as `string_or_null` makes it.
 fn text_field(scan: &Scan<'_>, span: Span, out: &mut Vec<u8>) -> Step<()> {
-    let text = scan.text(span);
-    if text == b"null" || (text.first() == Some(&b'"') && span.plain && text.len() > 2) {
+    if text_as_sent(scan.text(span), span.plain) {
         raw(scan, span, out);
     } else {
-        string_or_null(Some(serde_json::from_slice::<Json>(text).map_err(|_| Bail)?)).write_ascii(out);
+        string_or_null(Some(scan.parse(span)?)).write_ascii(out);
     }
+    Ok(())
+}
+
+/// What `string_or_null` gives back unchanged: `null`, or a non-empty string without escapes.
+fn text_as_sent(text: &[u8], plain: bool) -> bool {
+    text == b"null" || (text.first() == Some(&b'"') && plain && text.len() > 2)
+}
+
+/// Marks a modelled key's slot as seen; the same key twice is the tree path's to resolve.
+fn mark(seen: &mut u32, slot: u8) -> Step<()> {
+    if slot == OTHER {
+        return Ok(());
+    }
+    if *seen & (1 << slot) != 0 {
+        return Err(Bail);
+    }
+    *seen |= 1 << slot;
     Ok(())
 }
 
@@ -1031,6 +1013,20 @@ fn raw(scan: &Scan<'_>, span: Span, out: &mut Vec<u8>) {
 fn comma(out: &mut Vec<u8>, first: &mut bool) {
     out.push(if *first { b'{' } else { b',' });
     *first = false;
+}
+
+/// `"name":` for a name that needs no escapes.
+fn write_key(name: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn write_or_null(value: Option<&Json<'_>>, out: &mut Vec<u8>) {
+    match value {
+        Some(value) => value.write_ascii(out),
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
 fn write_u64(n: u64, out: &mut Vec<u8>) {
@@ -1268,6 +1264,10 @@ mod tests {
         assert_eq!(SLOT_NAMES[..FIELDS.len()], FIELDS);
         assert_eq!(SLOT_NAMES[usize::from(REQUEST_COUNTS)], "request_counts");
         assert_eq!(SLOT_NAMES[usize::from(TOP_COUNTS)..], COUNTS);
+        for status in CANONICAL_STATUSES {
+            let status = std::str::from_utf8(status).unwrap();
+            assert_eq!(crate::core::status::normalize(status), Some(status), "normalises to itself");
+        }
         let mut prints = SLOT_PRINTS.to_vec();
         prints.sort_unstable();
         prints.dedup();

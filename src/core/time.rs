@@ -131,7 +131,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 }
 
 /// Integers at or above this are taken as a finer unit than seconds.
-const SECONDS_LIMIT: i64 = 100_000_000_000;
+pub(crate) const SECONDS_LIMIT: i64 = 100_000_000_000;
 
 /// An HTTP date (`Retry-After`): IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn parse_http_date(s: &str) -> Option<i64> {
