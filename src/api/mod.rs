@@ -227,7 +227,7 @@ impl Inner {
     /// takes the tree path, which also makes every error.
     pub(crate) fn page_js(&self, answer: &Answer, body: &[u8]) -> core::Result<(JsValue, PageSummary)> {
         if (200..300).contains(&answer.head.status) {
-            let mut text = Vec::with_capacity(body.len() + body.len() / 8 + 64);
+            let mut text = Vec::with_capacity(core::ascii_capacity(body.len()));
             if let Some(summary) = core::rewrite_page(body, self.config.dialect, &mut text) {
                 // Text the scanner checked always parses; should it not, the tree path decides.
                 if let Some(page) = convert::try_json_text_to_js(&text) {

@@ -189,8 +189,7 @@ async fn next_results(inner: &Inner, state: &mut ResultsState) -> core::Result<O
         };
         let out = match reader.next(timeout, signal).await.map_err(|e| stream_error(e, timeout))? {
             Some(chunk) => {
-                // Normalised lines come out a little longer than they went in.
-                let mut out = JsonArray::with_capacity(chunk.len() + chunk.len() / 8 + 64);
+                let mut out = JsonArray::with_capacity(core::ascii_capacity(chunk.len()));
                 decoder.push(&chunk, &mut out);
                 out
             }

@@ -361,6 +361,12 @@ fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
     chunks.remainder().iter().position(|&b| b >= 0x80).map(|i| offset + i)
 }
 
+/// Room for the ASCII JSON text made from `bytes` of provider JSON: escaped non-ASCII characters
+/// make it a little longer than it came in.
+pub fn ascii_capacity(bytes: usize) -> usize {
+    bytes + bytes / 8 + 64
+}
+
 /// A number for a message: integers as integers, other finite numbers in the shortest form that
 /// reads back the same, and `NaN`/`Infinity` by name. (Not `format!("{n}")`: core's float
 /// formatting would add some 14 KB to the wasm; this reuses what writing JSON needs anyway.)

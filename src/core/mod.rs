@@ -26,7 +26,7 @@ pub mod watch;
 pub use batch::{normalize_batch, normalize_batch_json, Dialect, TIMESTAMPS};
 pub use error::{Error, ErrorKind, Result};
 pub use file::normalize_file;
-pub use json::{number_text, parse_value, Json, Object};
+pub use json::{ascii_capacity, number_text, parse_value, Json, Object};
 pub use page::{normalize_page, normalize_page_json, PageSummary, Pager};
 pub use request::{check_id, encode, Config, ListQuery, Method, Options, Request, DEFAULT_BASE_URL};
 pub use response::{api_error, read_json, read_json_borrowed, Head};

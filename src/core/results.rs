@@ -148,6 +148,12 @@ impl JsonArray {
         JsonArray { text: Vec::with_capacity(bytes), len: 0, lines: LineRewriter::default() }
     }
 
+    /// Opens the next element: `[` before the first, `,` before the others.
+    fn next_item(&mut self) {
+        self.text.push(if self.len == 0 { b'[' } else { b',' });
+        self.len += 1;
+    }
+
     /// How many results it holds.
     pub fn len(&self) -> usize {
         self.len
@@ -170,19 +176,17 @@ impl JsonArray {
 
 impl Sink for JsonArray {
     fn add(&mut self, result: Json<'_>) {
-        self.text.push(if self.len == 0 { b'[' } else { b',' });
+        self.next_item();
         result.write_ascii(&mut self.text);
-        self.len += 1;
     }
 
     /// Lines in the shapes providers write are rewritten as text ([`LineRewriter`]); the rest
     /// take the tree path.
     fn add_line(&mut self, line: &[u8], number: u64, source: Source) {
-        self.text.push(if self.len == 0 { b'[' } else { b',' });
+        self.next_item();
         if !self.lines.rewrite(line, number, source, &mut self.text) {
             parse_line_json(line, number, source).write_ascii(&mut self.text);
         }
-        self.len += 1;
     }
 }
 

@@ -173,7 +173,7 @@ pub fn to_js(value: &Value) -> JsValue {
 /// A [`Json`] value as a plain JS value, like [`to_js`]; `size_hint` is about how many bytes of
 /// JSON text it makes (the body it came from), so the text is written without regrowing.
 pub fn json_to_js(value: &Json<'_>, size_hint: usize) -> JsValue {
-    let mut text = Vec::with_capacity(size_hint + size_hint / 8 + 64);
+    let mut text = Vec::with_capacity(crate::core::ascii_capacity(size_hint));
     value.write_ascii(&mut text);
     json_text_to_js(&text)
 }
