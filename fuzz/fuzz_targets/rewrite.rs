@@ -9,6 +9,10 @@ use llm_batches::core::{
 };
 use serde_json::Value;
 
+#[path = "../../tests/support/same_value.rs"]
+mod same_value;
+use same_value::same;
+
 fuzz_target!(|data: &[u8]| {
     let head = Head { status: 200, request_id: None };
     for dialect in [Dialect::Auto, Dialect::OpenAi] {
@@ -36,19 +40,3 @@ fuzz_target!(|data: &[u8]| {
     let fast: Value = serde_json::from_slice(&text).expect("the results text is invalid JSON");
     assert!(same(&fast, &Value::Array(tree)), "the result paths disagree");
 });
-
-/// Equal, but for floats a few ULPs apart: serde_json (without `float_roundtrip`) may read a
-/// long decimal one ULP off, so a float written and read again can move (JSON.parse rounds right).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
-            x == y || (x - y).abs() <= x.abs().max(y.abs()) * 1e-15
-        }
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
-}
