@@ -7,17 +7,19 @@ import {
   validateRequests as wasmValidateRequests,
   toJsonl as wasmToJsonl,
 } from "./llm_batches.js";
+import { STATUSES, TERMINAL_STATUSES, PROVIDERS } from "./facts.js";
 
-const KINDS = new Set(["api", "connection", "timeout", "aborted", "invalid_response", "invalid_argument"]);
+const KINDS = new Set(["api", "connection", "timeout", "aborted", "invalid_response", "invalid_argument", "invalid_signature"]);
 
 export class BatchError extends Error {
-  constructor(message, { kind, status = null, code = null, requestId = null } = {}) {
+  constructor(message, { kind, status = null, code = null, requestId = null, errors } = {}) {
     super(message);
     this.name = "BatchError";
     this.kind = kind;
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    if (errors !== undefined) this.errors = errors;
   }
 }
 
@@ -47,6 +49,11 @@ export class BatchClient {
 
   constructor(options) {
     this.#wasm = call(() => new WasmClient(options));
+  }
+
+  /** The provider this client talks to (`"openai"`, `"anthropic"`, …). */
+  get provider() {
+    return this.#wasm.provider;
   }
 
   /** GET /batches/{id}: one batch, normalised. */
@@ -92,7 +99,7 @@ export class BatchClient {
     return this.#wasm.fileContent(fileId, options).catch(rethrow);
   }
 
-  /** Every result line of a batch's output file, then its error file, streamed. */
+  /** Every result line of a batch's output file, then its error file (of several batches, in order), streamed. */
   results(batchOrId, options) {
     let stream = null;
     return chunks(
@@ -116,30 +123,16 @@ export class BatchClient {
    * Keeps batches fresh with list pages (a retrieve only for a watched batch not on them), calling
    * onUpdate once per change; resolves with the watched batches once all are terminal.
    */
-  watch(options = {}) {
-    const { onError } = options;
+  watch(options) {
+    const onError = options?.onError;
     // Anything but a function goes through as it is, for the wasm side to refuse as invalid_argument.
     const wrapped = typeof onError === "function" ? { ...options, onError: (error) => onError(toBatchError(error)) } : options;
     return this.#wasm.watch(wrapped).catch(rethrow);
   }
 
-  /** validateRequests -> uploadFile -> create. Invalid requests send nothing. */
-  async submit(requests, { endpoint, completion_window, metadata, filename, signal, ...extra } = {}) {
-    const report = validateRequests(requests, { endpoint });
-    if (!report.ok) {
-      const first = report.errors[0];
-      const where = first.line === null ? "" : `line ${first.line}: `;
-      const more = report.errors.length > 1 ? ` (and ${report.errors.length - 1} more problems)` : "";
-      const error = new BatchError(`the requests are invalid: ${where}${first.message}${more}`, {
-        kind: "invalid_argument",
-      });
-      error.errors = report.errors;
-      throw error;
-    }
-    const text = typeof requests === "string" ? requests : toJsonl(requests);
-    const file = await this.uploadFile(text, { filename: filename ?? "input.jsonl", purpose: "batch", signal });
-    const resolved = endpoint ?? firstUrl(text);
-    return this.create({ ...extra, input_file_id: file.id, endpoint: resolved, completion_window, metadata }, { signal });
+  /** validateRequests -> an upload of the provider's JSONL -> create. Invalid requests send nothing. */
+  submit(requests, options) {
+    return this.#wasm.submit(requests, options).catch(rethrow);
   }
 }
 
@@ -204,11 +197,6 @@ function chunks(pull, release) {
   };
 }
 
-function firstUrl(text) {
-  const line = text.slice(0, text.indexOf("\n") >>> 0);
-  return JSON.parse(line).url;
-}
-
 /** Checks a batch input before anything is sent: `{ ok, count, bytes, errors: [{ line, message }] }`. */
 export function validateRequests(input, options) {
   return call(() => wasmValidateRequests(input, options));
@@ -219,4 +207,4 @@ export function toJsonl(requests) {
   return call(() => wasmToJsonl(requests));
 }
 
-export { isTerminal };
+export { isTerminal, STATUSES, TERMINAL_STATUSES, PROVIDERS };

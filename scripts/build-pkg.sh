@@ -18,6 +18,7 @@ node_modules/.bin/wasm-opt -O3 --strip-debug --strip-producers \
   --enable-reference-types --enable-multivalue \
   pkg/llm_batches_bg.wasm -o pkg/llm_batches_bg.wasm
 cp js/shell.js js/node.js js/browser.js js/workerd.js js/index.d.ts js/package.json js/cli.mjs pkg/
+node scripts/facts.mjs
 chmod +x pkg/cli.mjs
 # One version for the crate and the npm package.
 crate_version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 seconds=${FUZZ_SECONDS:-300}
-for target in normalize jsonl rewrite; do
+for target in normalize jsonl fidelity; do
   mkdir -p "fuzz/corpus/$target"
   # New inputs go to fuzz/corpus (ignored by git); fuzz/seeds holds the committed starting points.
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" --fuzz-dir fuzz "fuzz/corpus/$target" "fuzz/seeds/$target" \

@@ -1,64 +1,64 @@
-//! The package's free functions: `isTerminal`, `validateRequests`, `toJsonl`.
+//! The package's free functions: `isTerminal`, `validateRequests`, `toJsonl`, and the facts the
+//! CLI and `www/` read from the package instead of writing them again (statuses, providers).
 
-use js_sys::{Array, JSON};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::get;
-use crate::core::{self, validate_jsonl, Error};
+use crate::core::model::status;
+use crate::core::providers;
+use crate::core::validate::{first_url, validate};
+use crate::core::{Error, Result};
 use crate::edge::convert;
 
 /// Whether a status (any provider spelling) or a batch object's status is terminal.
 #[wasm_bindgen(js_name = isTerminal)]
 pub fn is_terminal(value: JsValue) -> bool {
-    let status = if value.is_object() { get(&value, "status") } else { value };
-    status.as_string().is_some_and(|s| core::status::is_terminal(&s))
+    let status =
+        if value.is_object() { js_sys::Reflect::get(&value, &"status".into()).unwrap_or(JsValue::NULL) } else { value };
+    status.as_string().is_some_and(|s| status::is_terminal(&s))
 }
 
 /// Checks a batch input (JSONL text or an array of request objects) before anything is sent.
 #[wasm_bindgen(js_name = validateRequests)]
-pub fn validate_requests(input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run = || -> core::Result<Value> {
-        let text = match input.as_string() {
-            Some(text) => text,
-            None => jsonl(&input)?,
+pub fn validate_requests(input: JsValue, options: JsValue) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<JsValue> {
+        let text = convert::jsonl("validateRequests", &input)?;
+        let options = convert::options_object("validateRequests options", &options)?;
+        let get = |key: &str| js_sys::Reflect::get(&options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        let endpoint = match get("endpoint") {
+            v if v.is_undefined() || v.is_null() => {
+                first_url(text.as_bytes()).unwrap_or_else(|| "/v1/chat/completions".into())
+            }
+            v => convert::string("`endpoint`", &v)?,
         };
-        let endpoint = match get(&options, "endpoint") {
-            v if v.is_undefined() || v.is_null() => first_url(&text).unwrap_or_else(|| "/v1/chat/completions".into()),
-            v => v.as_string().ok_or_else(|| Error::invalid_argument("`endpoint` must be a string"))?,
+        let provider = match get("provider") {
+            v if v.is_undefined() || v.is_null() => "openai".to_owned(),
+            v => convert::string("`provider`", &v)?,
         };
-        Ok(validate_jsonl(&text, &endpoint).to_json())
+        let provider = providers::find(&provider)
+            .ok_or_else(|| Error::invalid_argument(format!("`provider` must be one of {}", providers::names())))?;
+        let report = validate(text.as_bytes(), &endpoint, provider);
+        convert::json_to_js(&report.to_json().into())
     };
-    run().map(|report| convert::to_js(&report)).map_err(|e| convert::error_to_js(&e, None))
+    run().map_err(|e| convert::error_to_js(&e, None))
 }
 
 /// The JSONL text of an array of request objects, one line each, ending with a newline.
 #[wasm_bindgen(js_name = toJsonl)]
-pub fn to_jsonl(requests: JsValue) -> Result<String, JsValue> {
-    jsonl(&requests).map_err(|e| convert::error_to_js(&e, None))
-}
-
-fn jsonl(requests: &JsValue) -> core::Result<String> {
-    let Some(items) = requests.dyn_ref::<Array>() else {
-        return Err(Error::invalid_argument("expected JSONL text or an array of request objects"));
-    };
-    let mut out = String::new();
-    for (index, item) in items.iter().enumerate() {
-        let line = JSON::stringify(&item).ok().and_then(|s| s.as_string()).filter(|_| item.is_object());
-        let line = line.ok_or_else(|| {
-            Error::invalid_argument(format!("request {} is not a JSON-serialisable object", index + 1))
-        })?;
-        out.push_str(&line);
-        out.push('\n');
+pub fn to_jsonl(requests: JsValue) -> std::result::Result<String, JsValue> {
+    if requests.is_string() {
+        return Err(convert::error_to_js(&Error::invalid_argument("toJsonl takes an array of request objects"), None));
     }
-    Ok(out)
+    convert::jsonl("toJsonl", &requests).map_err(|e| convert::error_to_js(&e, None))
 }
 
-/// The `url` of the first request that has one: the endpoint a file is evidently meant for.
-fn first_url(text: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let value: Value = core::parse_value(line.as_bytes()).ok()?;
-        value.get("url")?.as_str().map(str::to_owned)
-    })
+/// The eight statuses every provider's spellings map onto, in the order of a batch's life.
+#[wasm_bindgen(js_name = statuses)]
+pub fn statuses() -> Vec<JsValue> {
+    status::STATUSES.iter().map(|s| JsValue::from_str(s)).collect()
+}
+
+/// The table of providers: name, label, base URL, key variable, auth, limits, notes.
+#[wasm_bindgen(js_name = providers)]
+pub fn provider_table() -> JsValue {
+    js_sys::JSON::parse(&providers::table_json()).unwrap_or(JsValue::NULL)
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::secret::ApiKey;
+use super::secret::Secrets;
 
 /// What went wrong, coarse enough to branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// The caller passed something we refuse to send.
     InvalidArgument,
+    /// A webhook whose signature, timestamp or body does not check out.
+    InvalidSignature,
 }
 
 impl ErrorKind {
@@ -31,6 +33,7 @@ impl ErrorKind {
             ErrorKind::Aborted => "aborted",
             ErrorKind::InvalidResponse => "invalid_response",
             ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::InvalidSignature => "invalid_signature",
         }
     }
 }
@@ -38,7 +41,7 @@ impl ErrorKind {
 /// An error with everything a caller needs to decide what to do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    /// Which of the six kinds.
+    /// Which kind.
     pub kind: ErrorKind,
     /// HTTP status, when the provider answered.
     pub status: Option<u16>,
@@ -49,12 +52,14 @@ pub struct Error {
     /// Human-readable, as long as the provider made it (up to 8 KiB); what a caller sees is
     /// [`Error::public_message`], with the key taken out and then cut short.
     pub message: String,
+    /// JSON text of the problems behind an `invalid_argument` (`submit`'s line errors), for `err.errors`.
+    pub details: Option<String>,
 }
 
 impl Error {
     /// An error of `kind` with only a message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, status: None, code: None, request_id: None, message: message.into() }
+        Error { kind, status: None, code: None, request_id: None, message: message.into(), details: None }
     }
 
     /// Shorthand for [`ErrorKind::InvalidArgument`].
@@ -79,13 +84,19 @@ impl Error {
         self
     }
 
-    /// The message as callers see it: `key` (and any bearer token) redacted first, then cut to
-    /// [`MAX_MESSAGE`] bytes. In that order, a key that a provider echoes across the cut cannot
-    /// leave a piece of itself behind.
-    pub fn public_message(&self, key: Option<&ApiKey>) -> String {
-        let mut text = key.map_or_else(|| self.message.clone(), |k| k.redact(&self.message));
+    /// The message as callers see it: the client's secrets (and any bearer token) redacted first,
+    /// then cut to [`MAX_MESSAGE`] bytes. In that order, a key that a provider echoes across the
+    /// cut cannot leave a piece of itself behind.
+    pub fn public_message(&self, secrets: Option<&Secrets>) -> String {
+        let mut text = secrets.map_or_else(|| self.message.clone(), |s| s.redact(&self.message));
         cut(&mut text, MAX_MESSAGE);
         text
+    }
+
+    /// Appends a sentence to the message.
+    pub fn with_note(mut self, note: &str) -> Self {
+        self.message.push_str(note);
+        self
     }
 }
 
@@ -121,11 +132,12 @@ mod tests {
 
     #[test]
     fn a_key_across_the_cut_is_redacted_before_cutting() {
-        let key = ApiKey::new("sk-test-SECRET-0123456789abcdef0123456789abcdef".into());
+        let key = "sk-test-SECRET-0123456789abcdef0123456789abcdef";
+        let secrets = Secrets::new(key);
         for pad in 440..520 {
-            let message = format!("{}Incorrect API key provided: {} (see the docs)", "x".repeat(pad), key.expose());
+            let message = format!("{}Incorrect API key provided: {} (see the docs)", "x".repeat(pad), key);
             let error = Error::new(ErrorKind::Api, message);
-            let shown = error.public_message(Some(&key));
+            let shown = error.public_message(Some(&secrets));
             assert!(shown.len() <= MAX_MESSAGE + '…'.len_utf8(), "{pad}: {} bytes", shown.len());
             assert!(!shown.contains("sk-test-SECRET-0"), "pad {pad}: {shown}");
         }

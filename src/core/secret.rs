@@ -1,41 +1,52 @@
-//! The API key, and scrubbing it out of anything that could reach a log.
+//! The secrets a client holds (its API key, credentials in `defaultHeaders`), and scrubbing them out
+//! of anything that could reach a log.
 
 use std::fmt;
 
-/// The API key. `Debug` and `Display` never show it; only [`ApiKey::expose`] does, for the one
-/// `Authorization` header it is meant for.
+/// The client's secrets. `Debug` never shows them; [`Secrets::redact`] takes them out of a text.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
+pub struct Secrets {
+    values: Vec<String>,
+}
 
-impl ApiKey {
-    /// Wraps a key.
-    pub fn new(key: String) -> Self {
-        ApiKey(key)
+/// Values shorter than this are not looked for: a header such as `x-retries: 3` is no secret, and
+/// redacting every "3" would garble messages.
+const MIN_SECRET: usize = 6;
+
+impl Secrets {
+    /// The secrets of a client with this key.
+    pub fn new(key: &str) -> Self {
+        let mut secrets = Secrets { values: Vec::new() };
+        secrets.add(key);
+        secrets
     }
 
-    /// The key itself: only for building the `Authorization` header.
-    pub fn expose(&self) -> &str {
-        &self.0
+    /// One more value to keep out of messages (a `defaultHeaders` value).
+    pub fn add(&mut self, value: &str) {
+        let value = value.trim();
+        if value.len() >= MIN_SECRET && !self.values.iter().any(|v| v == value) {
+            self.values.push(value.to_owned());
+            // Longest first, so a secret that contains another is taken out whole.
+            self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
     }
 
-    /// `text` with every occurrence of this key, and every bearer token, replaced by `[redacted]`.
-    /// A provider or proxy that echoes the request headers back must not leak the key through us.
+    /// `text` with every secret, and every bearer token, replaced by `[redacted]`. A provider or a
+    /// proxy that echoes the request headers back must not leak them through us.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = if self.0.len() >= 4 { text.replace(&self.0, REDACTED) } else { text.to_owned() };
-        out = redact_bearer(&out);
-        out
+        let mut out = text.to_owned();
+        for value in &self.values {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), REDACTED);
+            }
+        }
+        redact_bearer(&out)
     }
 }
 
-impl fmt::Debug for ApiKey {
+impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey([redacted])")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(REDACTED)
+        write!(f, "Secrets([{} redacted])", self.values.len())
     }
 }
 
@@ -73,21 +84,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_and_display_hide_the_key() {
-        let key = ApiKey::new("sk-live-123456".into());
-        assert!(!format!("{key:?}").contains("sk-live"));
-        assert!(!format!("{key}").contains("sk-live"));
-        assert_eq!(key.expose(), "sk-live-123456");
+    fn debug_hides_them() {
+        let secrets = Secrets::new("sk-live-123456");
+        assert!(!format!("{secrets:?}").contains("sk-live"));
     }
 
     #[test]
-    fn redacts_key_and_bearer_tokens() {
-        let key = ApiKey::new("sk-live-123456".into());
-        assert_eq!(key.redact("bad key sk-live-123456!"), "bad key [redacted]!");
-        assert_eq!(key.redact("got 'Bearer abc.def' from you"), "got 'Bearer [redacted]' from you");
-        assert_eq!(key.redact("authorization: bearer sk-other"), "authorization: bearer [redacted]");
-        assert_eq!(key.redact("no secrets here"), "no secrets here");
-        assert_eq!(key.redact("Bearer "), "Bearer ");
-        assert_eq!(key.redact("ünïcode Bearer tök and more"), "ünïcode Bearer [redacted] and more");
+    fn redacts_every_secret_and_bearer_tokens() {
+        let mut secrets = Secrets::new("sk-live-123456");
+        secrets.add("azure-key-abcdef");
+        secrets.add("3");
+        assert_eq!(secrets.redact("bad key sk-live-123456!"), "bad key [redacted]!");
+        assert_eq!(secrets.redact("api-key azure-key-abcdef echoed"), "api-key [redacted] echoed");
+        assert_eq!(secrets.redact("retry 3 times"), "retry 3 times", "short values are no secrets");
+        assert_eq!(secrets.redact("got 'Bearer abc.def' from you"), "got 'Bearer [redacted]' from you");
+        assert_eq!(secrets.redact("authorization: bearer sk-other"), "authorization: bearer [redacted]");
+        assert_eq!(secrets.redact("no secrets here"), "no secrets here");
+        assert_eq!(secrets.redact("Bearer "), "Bearer ");
+        assert_eq!(secrets.redact("ünïcode Bearer tök and more"), "ünïcode Bearer [redacted] and more");
+    }
+
+    #[test]
+    fn a_secret_inside_another_is_taken_out_whole() {
+        let mut secrets = Secrets::new("abcdef");
+        secrets.add("xxabcdefyy");
+        assert_eq!(secrets.redact("[xxabcdefyy]"), "[[redacted]]");
     }
 }

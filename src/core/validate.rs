@@ -1,25 +1,31 @@
-//! Checks a batch input file before anything is uploaded, with line-precise messages.
+//! Checks a batch input before anything is uploaded, with line-precise messages; and the JSONL a
+//! provider wants made from it.
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use super::json::{strip_bom, Array, Json, Kind, Object, Out};
+use super::model::record::key_name;
+use super::providers::{LineFormat, Provider};
 
-/// Most request lines one batch input file may hold (OpenAI's limit).
-pub const MAX_LINES: usize = 50_000;
-/// Largest batch input file, in bytes (OpenAI's 200 MB).
-pub const MAX_BYTES: usize = 200 * 1024 * 1024;
 /// More problems than this are summarised in one last entry rather than listed.
 const MAX_REPORTED: usize = 1_000;
 
-/// What [`validate_jsonl`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Endpoints whose request bodies may leave `model` out (the provider picks one, or a stored
+/// prompt names it).
+const MODEL_OPTIONAL: [&str; 5] =
+    ["/v1/responses", "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos"];
+
+/// What [`validate`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Report {
     /// Number of request lines.
     pub count: usize,
-    /// Size of the file in bytes.
+    /// Size of the input in bytes (without a BOM).
     pub bytes: usize,
-    /// `(line, message)`; `line` 0 means the whole file.
+    /// `(line, message)`; `line` 0 means the whole input.
     pub errors: Vec<(usize, String)>,
+    /// The `url` of the requests (the endpoint the batch is for).
+    pub endpoint: String,
 }
 
 impl Report {
@@ -28,32 +34,52 @@ impl Report {
         self.errors.is_empty()
     }
 
-    /// `{ ok, count, bytes, errors: [{ line, message }] }` (line `null` for the whole file).
-    pub fn to_json(&self) -> Value {
-        let errors = self
-            .errors
-            .iter()
-            .map(|(line, message)| {
-                let mut e = Map::new();
-                e.insert("line".into(), if *line == 0 { Value::Null } else { Value::from(*line) });
-                e.insert("message".into(), Value::from(message.as_str()));
-                Value::Object(e)
-            })
-            .collect();
-        let mut out = Map::new();
-        out.insert("ok".into(), Value::Bool(self.ok()));
-        out.insert("count".into(), Value::from(self.count));
-        out.insert("bytes".into(), Value::from(self.bytes));
-        out.insert("errors".into(), Value::Array(errors));
-        Value::Object(out)
+    /// `{ ok, count, bytes, errors: [{ line, message }] }` (line `null` for the whole input).
+    pub fn to_json(&self) -> Out {
+        let mut out = Out::default();
+        let mut object = Object::begin(&mut out);
+        object.key(&mut out, "ok");
+        out.bool(self.ok());
+        object.key(&mut out, "count");
+        out.u64(self.count as u64);
+        object.key(&mut out, "bytes");
+        out.u64(self.bytes as u64);
+        object.key(&mut out, "errors");
+        let mut errors = Array::begin(&mut out);
+        for (line, message) in &self.errors {
+            errors.next(&mut out);
+            let mut e = Object::begin(&mut out);
+            e.key(&mut out, "line");
+            if *line == 0 {
+                out.null();
+            } else {
+                out.u64(*line as u64);
+            }
+            e.key(&mut out, "message");
+            out.string(message);
+            e.end(&mut out);
+        }
+        errors.end(&mut out);
+        object.end(&mut out);
+        out
     }
 }
 
-/// Validates JSONL text meant for `endpoint` (e.g. `/v1/chat/completions`): each line a JSON
-/// object with a unique non-empty `custom_id`, `method: "POST"`, `url` equal to the endpoint and an
-/// object `body` naming a `model`; one model per file; at most [`MAX_LINES`] lines and [`MAX_BYTES`].
-pub fn validate_jsonl(text: &str, endpoint: &str) -> Report {
-    let mut report = Report { count: 0, bytes: text.len(), errors: Vec::new() };
+/// The `url` of the first request that has one: the endpoint a file is evidently meant for.
+pub fn first_url(text: &[u8]) -> Option<String> {
+    strip_bom(text).split(|&b| b == b'\n').find_map(|line| {
+        let json = Json::parse(line.strip_suffix(b"\r").unwrap_or(line)).ok()?;
+        json.get("url")?.as_str().map(|s| s.into_owned())
+    })
+}
+
+/// Validates JSONL text meant for `endpoint` (e.g. `/v1/chat/completions`) against `provider`'s
+/// limits: each line a JSON object with a unique non-empty `custom_id`, `method: "POST"`, `url`
+/// equal to the endpoint and an object `body` naming a `model` (where the endpoint needs one); one
+/// model per file; at most the provider's requests and bytes. A leading BOM is dropped.
+pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
+    let text = strip_bom(text);
+    let mut report = Report { count: 0, bytes: text.len(), errors: Vec::new(), endpoint: endpoint.to_owned() };
     let mut problems = 0usize;
     let mut problem = |report: &mut Report, line: usize, message: String| {
         problems += 1;
@@ -64,41 +90,45 @@ pub fn validate_jsonl(text: &str, endpoint: &str) -> Report {
     if !endpoint.starts_with('/') {
         problem(&mut report, 0, format!("`endpoint` must be a path such as /v1/chat/completions, got {endpoint:?}"));
     }
-    if text.len() > MAX_BYTES {
-        problem(&mut report, 0, format!("the file is {} bytes; the limit is {MAX_BYTES}", text.len()));
+    let limits = provider.limits;
+    if text.len() as u64 > limits.max_bytes {
+        let message =
+            format!("the file is {} bytes; {} takes at most {}", text.len(), provider.label, limits.max_bytes);
+        problem(&mut report, 0, message);
     }
-    let mut ids = HashSet::new();
+    let mut ids: HashSet<Vec<u8>> = HashSet::new();
     let mut model: Option<(String, usize)> = None;
-    let body = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(text);
+    let body = text.strip_suffix(b"\n").map(|t| t.strip_suffix(b"\r").unwrap_or(t)).unwrap_or(text);
     if body.is_empty() {
-        problem(&mut report, 0, "the file has no requests".into());
+        problem(&mut report, 0, "there are no requests".into());
     } else {
-        for (index, line) in body.split('\n').enumerate() {
+        for (index, line) in body.split(|&b| b == b'\n').enumerate() {
             let number = index + 1;
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.trim().is_empty() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
                 problem(&mut report, number, "blank line".into());
                 continue;
             }
             report.count += 1;
-            let value = match super::json::parse_value(line.as_bytes()) {
-                Ok(Value::Object(map)) => map,
+            let value = match Json::parse(line) {
+                Ok(value) if value.kind() == Kind::Object => value,
                 Ok(_) => {
                     problem(&mut report, number, "not a JSON object".into());
                     continue;
                 }
                 Err(e) => {
-                    problem(&mut report, number, format!("not valid JSON ({e})"));
+                    problem(&mut report, number, format!("not valid JSON ({})", e.describe(line)));
                     continue;
                 }
             };
-            for message in check_request(&value, endpoint, &mut ids, &mut model, number) {
+            for message in check_request(value, endpoint, &mut ids, &mut model, number) {
                 problem(&mut report, number, message);
             }
         }
     }
-    if report.count > MAX_LINES {
-        let message = format!("the file has {} requests; the limit is {MAX_LINES}", report.count);
+    if report.count as u64 > u64::from(limits.max_requests) {
+        let message =
+            format!("there are {} requests; {} takes at most {}", report.count, provider.label, limits.max_requests);
         problem(&mut report, 0, message);
     }
     if problems > MAX_REPORTED {
@@ -108,51 +138,80 @@ pub fn validate_jsonl(text: &str, endpoint: &str) -> Report {
 }
 
 fn check_request(
-    request: &Map<String, Value>,
+    request: Json<'_>,
     endpoint: &str,
-    ids: &mut HashSet<String>,
+    ids: &mut HashSet<Vec<u8>>,
     model: &mut Option<(String, usize)>,
     line: usize,
 ) -> Vec<String> {
     let mut errors = Vec::new();
-    match request.get("custom_id") {
-        Some(Value::String(id)) if !id.is_empty() => {
-            if !ids.insert(id.clone()) {
+    let (mut custom_id, mut method, mut url, mut body) = (None, None, None, None);
+    for (key, value) in request.entries() {
+        match &*key_name(&key) {
+            b"custom_id" => custom_id = Some(value),
+            b"method" => method = Some(value),
+            b"url" => url = Some(value),
+            b"body" => body = Some(value),
+            _ => {}
+        }
+    }
+    match custom_id.and_then(|v| v.non_empty_str()) {
+        Some(id) => {
+            if !ids.insert(id.as_bytes().to_vec()) {
                 errors.push(format!("duplicate custom_id {id:?}"));
             }
         }
-        _ => errors.push("`custom_id` must be a non-empty string".into()),
+        None => errors.push("`custom_id` must be a non-empty string".into()),
     }
-    if request.get("method").and_then(Value::as_str) != Some("POST") {
+    if !method.is_some_and(|m| m.is_str("POST")) {
         errors.push("`method` must be \"POST\"".into());
     }
-    match request.get("url").and_then(Value::as_str) {
-        Some(url) if url == endpoint => {}
-        Some(url) => errors.push(format!("`url` is {url:?} but the batch endpoint is {endpoint:?}")),
+    match url.and_then(|u| u.as_str()) {
+        Some(u) if u == endpoint => {}
+        Some(u) => errors.push(format!("`url` is {u:?} but the batch endpoint is {endpoint:?}")),
         None => errors.push("`url` must be a string".into()),
     }
-    match request.get("body") {
-        Some(Value::Object(body)) => match body.get("model").and_then(Value::as_str) {
-            Some(name) if !name.is_empty() => match model {
-                None => *model = Some((name.to_owned(), line)),
-                Some((first, first_line)) if first != name => errors.push(format!(
+    match body {
+        Some(b) if b.kind() == Kind::Object => match b.get("model").and_then(|m| m.non_empty_str()) {
+            Some(name) => match model {
+                None => *model = Some((name.into_owned(), line)),
+                Some((first, first_line)) if *first != name => errors.push(format!(
                     "model {name:?} differs from {first:?} on line {first_line}; a batch uses one model"
                 )),
                 Some(_) => {}
             },
-            _ => errors.push("`body.model` must be a non-empty string".into()),
+            None if MODEL_OPTIONAL.contains(&endpoint) && b.get("model").is_none() => {}
+            None => errors.push("`body.model` must be a non-empty string".into()),
         },
         _ => errors.push("`body` must be an object".into()),
     }
     errors
 }
 
-/// JSONL text of `requests`, one compact JSON object per line, ending with a newline.
-pub fn to_jsonl(requests: &[Value]) -> String {
-    let mut out = String::new();
-    for request in requests {
-        out.push_str(&request.to_string());
-        out.push('\n');
+/// The JSONL the provider wants of checked requests: as given for OpenAI lines, `{ custom_id, body }`
+/// for providers whose lines carry no method and url. A BOM is dropped; lines end with `\n`.
+pub fn provider_lines(text: &[u8], format: LineFormat) -> Vec<u8> {
+    let text = strip_bom(text);
+    let mut out = Vec::with_capacity(text.len() + 1);
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match (format, Json::parse(line)) {
+            (LineFormat::Body, Ok(json)) => {
+                let mut o = Out::default();
+                let mut object = Object::begin(&mut o);
+                object.key(&mut o, "custom_id");
+                o.raw_or_null(json.get("custom_id"));
+                object.key(&mut o, "body");
+                o.raw_or_null(json.get("body"));
+                object.end(&mut o);
+                out.extend_from_slice(o.as_bytes());
+            }
+            _ => out.extend_from_slice(line),
+        }
+        out.push(b'\n');
     }
     out
 }
@@ -160,45 +219,49 @@ pub fn to_jsonl(requests: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::providers::find;
 
     const EP: &str = "/v1/chat/completions";
 
-    fn req(id: &str, model: &str) -> Value {
-        json!({"custom_id": id, "method": "POST", "url": EP, "body": {"model": model, "messages": []}})
+    fn req(id: &str, model: &str) -> String {
+        format!(r#"{{"custom_id":"{id}","method":"POST","url":"{EP}","body":{{"model":"{model}","messages":[]}}}}"#)
+    }
+
+    fn check(text: &str) -> Report {
+        validate(text.as_bytes(), EP, find("openai").unwrap())
     }
 
     #[test]
     fn a_good_file() {
-        let text = to_jsonl(&[req("a", "gpt-4o-mini"), req("b", "gpt-4o-mini")]);
-        let report = validate_jsonl(&text, EP);
+        let text = format!("{}\n{}\n", req("a", "gpt-4o-mini"), req("b", "gpt-4o-mini"));
+        let report = check(&text);
         assert!(report.ok(), "{report:?}");
         assert_eq!((report.count, report.bytes), (2, text.len()));
-        assert_eq!(report.to_json()["ok"], true);
-        assert!(validate_jsonl(text.trim_end(), EP).ok(), "no final newline is fine");
-        assert!(validate_jsonl(&text.replace('\n', "\r\n"), EP).ok(), "CRLF is fine");
+        assert!(check(text.trim_end()).ok(), "no final newline is fine");
+        assert!(check(&text.replace('\n', "\r\n")).ok(), "CRLF is fine");
+        assert!(check(&format!("\u{feff}{text}")).ok(), "a BOM is dropped");
     }
 
     #[test]
     fn every_problem_names_its_line() {
         let lines = [
-            req("a", "m1").to_string(),
-            req("a", "m1").to_string(),
+            req("a", "m1"),
+            req("a", "m1"),
             "{oops".into(),
-            json!({"custom_id": "c", "method": "GET", "url": "/v1/embeddings", "body": {"model": "m1"}}).to_string(),
-            json!({"custom_id": "", "method": "POST", "url": EP, "body": []}).to_string(),
-            req("d", "m2").to_string(),
+            r#"{"custom_id":"c","method":"GET","url":"/v1/embeddings","body":{"model":"m1"}}"#.into(),
+            r#"{"custom_id":"","method":"POST","url":"/v1/chat/completions","body":[]}"#.into(),
+            req("d", "m2"),
             "".into(),
             "[1]".into(),
-            json!({"custom_id": "e", "method": "POST", "url": EP, "body": {"messages": []}}).to_string(),
+            r#"{"custom_id":"e","method":"POST","url":"/v1/chat/completions","body":{"messages":[]}}"#.into(),
         ];
-        let report = validate_jsonl(&lines.join("\n"), EP);
+        let report = check(&lines.join("\n"));
         let got: Vec<(usize, &str)> = report.errors.iter().map(|(l, m)| (*l, m.as_str())).collect();
         assert_eq!(
             got,
             vec![
                 (2, "duplicate custom_id \"a\""),
-                (3, "not valid JSON (key must be a string at line 1 column 2)"),
+                (3, "not valid JSON (expected a string key at column 2)"),
                 (4, "`method` must be \"POST\""),
                 (4, "`url` is \"/v1/embeddings\" but the batch endpoint is \"/v1/chat/completions\""),
                 (5, "`custom_id` must be a non-empty string"),
@@ -210,27 +273,40 @@ mod tests {
             ]
         );
         assert_eq!(report.count, 8);
-        assert_eq!(report.to_json()["errors"][0], json!({"line": 2, "message": "duplicate custom_id \"a\""}));
     }
 
     #[test]
-    fn file_level_limits() {
-        assert_eq!(validate_jsonl("", EP).errors, vec![(0, "the file has no requests".to_string())]);
-        assert!(!validate_jsonl(&to_jsonl(&[req("a", "m")]), "v1/chat").ok());
-        let many: Vec<Value> = (0..=MAX_LINES).map(|i| req(&format!("r{i}"), "m")).collect();
-        let report = validate_jsonl(&to_jsonl(&many), EP);
-        assert_eq!(
-            report.errors,
-            vec![(0, format!("the file has {} requests; the limit is {MAX_LINES}", MAX_LINES + 1))]
-        );
-        assert_eq!(report.to_json()["errors"][0]["line"], json!(null));
+    fn model_is_optional_where_the_endpoint_says_so() {
+        for endpoint in ["/v1/moderations", "/v1/images/generations", "/v1/responses"] {
+            let line = format!(r#"{{"custom_id":"a","method":"POST","url":"{endpoint}","body":{{"input":"x"}}}}"#);
+            assert!(validate(line.as_bytes(), endpoint, find("openai").unwrap()).ok(), "{endpoint}");
+        }
+    }
+
+    #[test]
+    fn limits_come_from_the_provider() {
+        assert_eq!(check("").errors, vec![(0, "there are no requests".to_string())]);
+        let many: Vec<String> = (0..=50_000).map(|i| req(&format!("r{i}"), "m")).collect();
+        let report = check(&many.join("\n"));
+        assert_eq!(report.errors, vec![(0, "there are 50001 requests; OpenAI takes at most 50000".to_string())]);
     }
 
     #[test]
     fn problems_are_capped() {
-        let text = "x\n".repeat(MAX_REPORTED + 5);
-        let report = validate_jsonl(&text, EP);
+        let report = check(&"x\n".repeat(MAX_REPORTED + 5));
         assert_eq!(report.errors.len(), MAX_REPORTED + 1);
         assert_eq!(report.errors.last().unwrap().1, "5 more problems not listed");
+    }
+
+    #[test]
+    fn lines_for_providers_without_method_and_url() {
+        let text = format!("\u{feff}{}\r\n\n{}", req("a", "m"), req("b", "m"));
+        let body = provider_lines(text.as_bytes(), LineFormat::Body);
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "{\"custom_id\":\"a\",\"body\":{\"model\":\"m\",\"messages\":[]}}\n{\"custom_id\":\"b\",\"body\":{\"model\":\"m\",\"messages\":[]}}\n"
+        );
+        let same = provider_lines(text.as_bytes(), LineFormat::OpenAi);
+        assert_eq!(String::from_utf8(same).unwrap(), format!("{}\n{}\n", req("a", "m"), req("b", "m")));
     }
 }

@@ -1,13 +1,15 @@
 //! HTTP through the global `fetch` (or the caller's), one attempt at a time, bounded by a timeout
-//! and the caller's `AbortSignal`; and reading response bodies as byte streams.
+//! and the caller's `AbortSignal`; bodies read whole with a size cap, or left open as a stream.
 
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
 
-use super::timer::{bounded, method};
-use crate::core::{Head, Request};
+use super::js::{self, describe, refused, Response};
+use super::timer::bounded;
+use crate::core::http::{Body as RequestBody, Content, Head, Header, Request};
+use crate::core::ops::{Body, NoReply, Read, Reply};
 
 #[wasm_bindgen]
 extern "C" {
@@ -15,6 +17,9 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = fetch)]
     fn global_fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
 }
+
+/// An error answer's body is read up to this for its message (a 50 MB error page is not read whole).
+const ERROR_BODY_BYTES: usize = 64 * 1024;
 
 /// Who performs the HTTP request.
 #[derive(Debug)]
@@ -25,86 +30,82 @@ pub enum Transport {
     Custom(Function),
 }
 
-/// Why an attempt got no answer.
+/// An answer whose body was left open: the `Response`, and a reader over its body once one is
+/// wanted (until then the body is untouched, for `fileContent` to hand over).
 #[derive(Debug)]
-pub enum NoReply {
-    /// Refused, reset, DNS, CORS, or a `fetch` that threw; the text says what JS said.
-    Connection(String),
-    /// Our per-attempt timer fired first.
-    Timeout,
-    /// The caller's signal fired.
-    Aborted,
-}
-
-/// An answer whose headers have arrived; the body is still unread.
-pub struct Answer {
-    /// Status and request id.
-    pub head: Head,
-    /// The `Response` itself.
-    pub response: JsValue,
+pub struct Open {
+    /// The `Response` itself (what `fileContent` resolves with).
+    pub response: Response,
+    reader: Option<BodyReader>,
     controller: AbortController,
 }
 
-impl Answer {
-    /// A response header.
-    pub fn header(&self, name: &str) -> Option<String> {
-        let headers = Reflect::get(&self.response, &"headers".into()).ok()?;
-        method(&headers, "get")?.call1(&headers, &name.into()).ok()?.as_string()
+impl Open {
+    /// The reader over the body (which locks it).
+    pub fn reader(&mut self) -> &mut BodyReader {
+        let response = &self.response;
+        self.reader.get_or_insert_with(|| BodyReader::new(response).unwrap_or(BodyReader { reader: None }))
     }
 
-    /// Reads the whole body as bytes (no UTF-16 round trip), bounded like the request was.
-    pub async fn bytes(&self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Vec<u8>, NoReply> {
-        let read = method(&self.response, "arrayBuffer")
-            .ok_or_else(|| NoReply::Connection("the response has no body reader".into()))?
-            .call0(&self.response)
-            .map_err(|e| NoReply::Connection(describe(&e)))?;
-        match bounded(Promise::resolve(&read), Some(timeout_ms), signal).await {
-            Ok(buffer) => Ok(Uint8Array::new(&buffer).to_vec()),
-            Err(e) => {
-                self.controller.abort();
-                Err(e)
-            }
-        }
+    /// The next chunk of the body.
+    pub async fn next(&mut self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Option<Vec<u8>>, NoReply> {
+        self.reader().next(timeout_ms, signal).await
     }
 
-    /// Lets the caller's signal abort the body stream after we hand the Response over. Only JS
-    /// functions are involved, so the listener costs nothing once both objects are garbage. The
-    /// listener is `controller.abort` with `undefined` bound as its reason: the event comes second
-    /// and is ignored, so the stream fails with a plain `AbortError`, not with the Event.
+    /// Lets the caller's signal abort the body after we hand the `Response` over. The listener is
+    /// `controller.abort` bound to `undefined` (so the stream fails with a plain `AbortError`, not
+    /// the event), `once`, and it holds only JS functions: nothing stays behind on the wasm side.
     pub fn link_signal(&self, signal: Option<&AbortSignal>) {
-        if let (Some(signal), Some(abort)) = (signal, method(&self.controller, "abort")) {
-            let options = Object::new();
-            let _ = Reflect::set(&options, &"once".into(), &JsValue::TRUE);
+        if let (Some(signal), Some(abort)) = (signal, js::method(&self.controller, "abort")) {
+            let options = web_sys::AddEventListenerOptions::new();
+            options.set_once(true);
             let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
                 "abort",
                 abort.bind1(&self.controller, &JsValue::UNDEFINED).unchecked_ref(),
-                options.unchecked_ref(),
+                &options,
             );
         }
     }
 }
 
-/// Sends `request` once and waits for its headers. `body` is the request body (a JSON string or
-/// a `FormData`), or `undefined`.
+/// Sends `request` once (its upload `content` is what the caller handed over, for
+/// [`Content::Caller`]), waits for its headers, and reads the body as `read` says.
 pub async fn send(
     transport: &Transport,
     request: &Request,
-    body: &JsValue,
+    content: &JsValue,
     timeout_ms: u32,
+    read: Read,
     signal: Option<&AbortSignal>,
-) -> Result<Answer, NoReply> {
+) -> (Reply, Option<Open>) {
+    match attempt(transport, request, content, timeout_ms, read, signal).await {
+        Ok(done) => done,
+        Err(no_reply) => (Reply::None(no_reply), None),
+    }
+}
+
+async fn attempt(
+    transport: &Transport,
+    request: &Request,
+    content: &JsValue,
+    timeout_ms: u32,
+    read: Read,
+    signal: Option<&AbortSignal>,
+) -> Result<(Reply, Option<Open>), NoReply> {
     if signal.is_some_and(AbortSignal::aborted) {
         return Err(NoReply::Aborted);
     }
-    let controller = AbortController::new().map_err(|e| NoReply::Connection(describe(&e)))?;
-    let init = request_init(request, body, &controller.signal());
+    let connection = |e: &JsValue| NoReply::Connection { detail: describe(e), refused: refused(e) };
+    let controller = AbortController::new().map_err(|e| connection(&e))?;
+    let body = request_body(&request.body, content).map_err(|e| connection(&e))?;
+    let init = request_init(request, &body, &controller.signal());
     let started = match transport {
         Transport::Global => global_fetch(&request.url, &init),
         Transport::Custom(f) => {
             f.call2(&js_sys::global(), &JsValue::from_str(&request.url), &init).map(|v| Promise::resolve(&v))
         }
     };
-    let started = started.map_err(|e| NoReply::Connection(describe(&e)))?;
+    let started = started.map_err(|e| connection(&e))?;
     let response = match bounded(started, Some(timeout_ms), signal).await {
         Ok(response) => response,
         Err(e) => {
@@ -113,22 +114,100 @@ pub async fn send(
             return Err(e);
         }
     };
-    let status = Reflect::get(&response, &"status".into()).ok().and_then(|s| s.as_f64());
-    let status = match status {
-        Some(s) if (100.0..=599.0).contains(&s) => s as u16,
-        _ => return Err(NoReply::Connection("`fetch` resolved with something that is not a Response".into())),
+    let response: Response = response.unchecked_into();
+    let status = response.status().as_f64().filter(|s| (100.0..=599.0).contains(s));
+    let Some(status) = status else {
+        return Err(NoReply::Connection {
+            detail: "`fetch` resolved with something that is not a Response".into(),
+            refused: false,
+        });
     };
-    let mut answer = Answer { head: Head { status, request_id: None }, response, controller };
-    answer.head.request_id = answer.header("x-request-id");
-    Ok(answer)
+    let mut head = Head::new(status as u16);
+    let headers = response.headers();
+    head.headers = Header::ALL.iter().map(|h| headers.get(h.name()).ok().and_then(|v| v.as_string())).collect();
+    let mut open = Open { response, reader: None, controller };
+    let body = match (head.ok(), read) {
+        (true, Read::Stream) => return Ok((Reply::Answer(head, Body::Open), Some(open))),
+        (true, Read::Whole(max)) => read_whole(&mut open, &head, max, timeout_ms, signal).await,
+        (false, _) => match open.reader().read_up_to(ERROR_BODY_BYTES, timeout_ms, signal).await {
+            Ok(bytes) => Body::Read(bytes),
+            Err(NoReply::Aborted) => Body::Failed(NoReply::Aborted),
+            // An error page that breaks off still says what it says so far.
+            Err(_) => Body::Read(Vec::new()),
+        },
+    };
+    if let Some(reader) = open.reader.as_mut() {
+        reader.cancel();
+    }
+    Ok((Reply::Answer(head, body), None))
+}
+
+/// A whole 2xx body, at most `max` bytes: with a `content-length`, through `arrayBuffer()` (one
+/// copy into wasm memory); without one, chunk by chunk with a running count.
+async fn read_whole(open: &mut Open, head: &Head, max: usize, timeout_ms: u32, signal: Option<&AbortSignal>) -> Body {
+    let length = head.get(Header::ContentLength).and_then(|l| l.trim().parse::<u64>().ok());
+    match length {
+        Some(n) if n > max as u64 => {
+            open.controller.abort();
+            Body::TooLarge(n)
+        }
+        Some(_) => {
+            let read = match open.response.array_buffer() {
+                Ok(read) => read,
+                Err(e) => return Body::Failed(NoReply::Connection { detail: describe(&e), refused: false }),
+            };
+            match bounded(read, Some(timeout_ms), signal).await {
+                Ok(buffer) => Body::Read(Uint8Array::new(&buffer).to_vec()),
+                Err(e) => {
+                    open.controller.abort();
+                    Body::Failed(e)
+                }
+            }
+        }
+        None => match open.reader().read_up_to(max + 1, timeout_ms, signal).await {
+            Ok(bytes) if bytes.len() > max => {
+                open.controller.abort();
+                Body::TooLarge(bytes.len() as u64)
+            }
+            Ok(bytes) => Body::Read(bytes),
+            Err(e) => {
+                open.controller.abort();
+                Body::Failed(e)
+            }
+        },
+    }
+}
+
+/// The request body as JS: a JSON string, a `FormData`, or the file content itself.
+fn request_body(body: &RequestBody, caller: &JsValue) -> Result<JsValue, JsValue> {
+    let content = |content: &Content| -> Result<JsValue, JsValue> {
+        match content {
+            Content::Caller => super::convert::blob(caller),
+            Content::Bytes(bytes) => super::convert::blob(&Uint8Array::from(bytes.as_slice()).into()),
+        }
+    };
+    match body {
+        RequestBody::None => Ok(JsValue::UNDEFINED),
+        RequestBody::Json(text) => Ok(JsValue::from_str(text)),
+        RequestBody::Raw(c) => content(c),
+        RequestBody::Form(form) => {
+            let data = web_sys::FormData::new()?;
+            for (name, value) in &form.fields {
+                data.append_with_str(name, value)?;
+            }
+            let file: web_sys::Blob = content(&form.content)?.unchecked_into();
+            data.append_with_blob_and_filename(form.file_field, &file, &form.filename)?;
+            Ok(data.into())
+        }
+    }
 }
 
 fn request_init(request: &Request, body: &JsValue, signal: &AbortSignal) -> Object {
-    let headers = Object::new();
+    let headers = js::object();
     for (name, value) in &request.headers {
         let _ = Reflect::set(&headers, &name.into(), &value.into());
     }
-    let init = Object::new();
+    let init = js::object();
     let _ = Reflect::set(&init, &"method".into(), &request.method.as_str().into());
     let _ = Reflect::set(&init, &"headers".into(), &headers);
     let _ = Reflect::set(&init, &"signal".into(), signal);
@@ -138,64 +217,77 @@ fn request_init(request: &Request, body: &JsValue, signal: &AbortSignal) -> Obje
     init
 }
 
-/// Reads a response body chunk by chunk.
+/// Reads a response body chunk by chunk; cancelled when dropped.
+#[derive(Debug)]
 pub struct BodyReader {
-    reader: Option<JsValue>,
+    reader: Option<js::Reader>,
 }
 
 impl BodyReader {
-    /// A reader over `answer`'s body; an answer without a body reads as empty.
-    pub fn new(answer: &Answer) -> Result<Self, NoReply> {
-        let body = Reflect::get(&answer.response, &"body".into()).unwrap_or(JsValue::NULL);
+    /// A reader over `response`'s body; a response without a body reads as empty.
+    fn new(response: &Response) -> Result<Self, JsValue> {
+        let body = response.body();
         if body.is_null() || body.is_undefined() {
             return Ok(BodyReader { reader: None });
         }
-        let reader = method(&body, "getReader")
-            .ok_or_else(|| NoReply::Connection("the response body is not a ReadableStream".into()))?
-            .call0(&body)
-            .map_err(|e| NoReply::Connection(describe(&e)))?;
-        Ok(BodyReader { reader: Some(reader) })
+        let stream: &js::Stream = body.unchecked_ref();
+        Ok(BodyReader { reader: Some(stream.get_reader()?) })
     }
 
     /// The next chunk, `None` at the end. A read that stalls for `timeout_ms` is a timeout.
     pub async fn next(&mut self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Option<Vec<u8>>, NoReply> {
         let Some(reader) = &self.reader else { return Ok(None) };
-        let read = method(reader, "read")
-            .ok_or_else(|| NoReply::Connection("the body reader has no read()".into()))?
-            .call0(reader)
-            .map_err(|e| NoReply::Connection(describe(&e)))?;
-        let step = match bounded(Promise::resolve(&read), Some(timeout_ms), signal).await {
+        let read = reader.read().map_err(|e| NoReply::Connection { detail: describe(&e), refused: false })?;
+        let step = match bounded(read, Some(timeout_ms), signal).await {
             Ok(step) => step,
             Err(e) => {
                 self.cancel();
                 return Err(e);
             }
         };
-        if Reflect::get(&step, &"done".into()).ok().is_some_and(|d| d.is_truthy()) {
+        let step: &js::ReadResult = step.unchecked_ref();
+        if step.done().is_truthy() {
             self.reader = None;
             return Ok(None);
         }
-        let value = Reflect::get(&step, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-        match value.dyn_into::<Uint8Array>() {
-            Ok(bytes) => Ok(Some(bytes.to_vec())),
-            Err(_) => {
+        match js::bytes(&step.value()) {
+            Some(bytes) => Ok(Some(bytes)),
+            None => {
                 self.cancel();
-                Err(NoReply::Connection("the response body produced a chunk that is not bytes".into()))
+                Err(NoReply::Connection {
+                    detail: "the response body produced a chunk that is not bytes".into(),
+                    refused: false,
+                })
             }
         }
+    }
+
+    /// The body's first `max` bytes (or all of it, if shorter).
+    async fn read_up_to(
+        &mut self,
+        max: usize,
+        timeout_ms: u32,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<u8>, NoReply> {
+        let mut out = Vec::new();
+        while out.len() < max {
+            match self.next(timeout_ms, signal).await? {
+                Some(chunk) => out.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        Ok(out)
     }
 
     /// Stops the stream and releases the connection.
     pub fn cancel(&mut self) {
         if let Some(reader) = self.reader.take() {
-            if let Some(cancel) = method(&reader, "cancel") {
-                // cancel() returns a promise that may reject; it has nothing left to tell us, but
-                // an unawaited rejection would surface as an unhandled one.
-                if let Ok(done) = cancel.call0(&reader) {
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let _ = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&done)).await;
-                    });
-                }
+            // cancel() returns a promise that may reject; it has nothing left to tell us, but an
+            // unawaited rejection would surface as an unhandled one.
+            if let Ok(done) = reader.cancel() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+                });
             }
         }
     }
@@ -205,24 +297,4 @@ impl Drop for BodyReader {
     fn drop(&mut self) {
         self.cancel();
     }
-}
-
-/// What a thrown JS value says, with its `cause` (Node puts `ECONNREFUSED` there).
-pub fn describe(value: &JsValue) -> String {
-    let text = |v: &JsValue, key: &str| Reflect::get(v, &key.into()).ok().and_then(|s| s.as_string());
-    let mut out = match (text(value, "name"), text(value, "message")) {
-        (Some(name), Some(message)) => format!("{name}: {message}"),
-        (None, Some(message)) => message,
-        _ => value.as_string().unwrap_or_else(|| "unknown error".into()),
-    };
-    if let Ok(cause) = Reflect::get(value, &"cause".into()) {
-        if cause.is_object() {
-            if let Some(detail) = text(&cause, "code").or_else(|| text(&cause, "message")) {
-                out.push_str(" (");
-                out.push_str(&detail);
-                out.push(')');
-            }
-        }
-    }
-    out
 }

@@ -8,7 +8,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, EventTarget};
 
-use crate::edge::fetch::{describe, NoReply};
+use super::js::{describe, refused};
+use crate::core::ops::NoReply;
 
 #[wasm_bindgen]
 extern "C" {
@@ -85,7 +86,7 @@ pub async fn bounded(work: Promise, timeout_ms: Option<u32>, signal: Option<&Abo
         } else if e == marker {
             NoReply::Timeout
         } else {
-            NoReply::Connection(describe(&e))
+            NoReply::Connection { detail: describe(&e), refused: refused(&e) }
         }
     })
 }
@@ -99,9 +100,4 @@ pub async fn sleep(ms: u32, signal: Option<&AbortSignal>) -> Result<(), NoReply>
     let result = bounded(elapsed, None, signal).await.map(drop);
     drop(timer);
     result
-}
-
-/// `target[name]` as a function, if it is one.
-pub fn method(target: &JsValue, name: &str) -> Option<Function> {
-    js_sys::Reflect::get(target, &name.into()).ok()?.dyn_into::<Function>().ok()
 }

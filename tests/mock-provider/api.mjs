@@ -60,10 +60,25 @@ function clampLimit(raw) {
 
 // ---- batches -------------------------------------------------------------------------------------
 
-function listBatches({ batches, query }) {
+/**
+ * What the list shows: every batch newest first, or as a listing fault shapes it (a batch made in
+ * the last `ms` not yet listed; the oldest first).
+ */
+function listed(batches, listing, clock) {
+  let entries = batches.slice(0);
+  if (listing?.kind === 'list_lag') {
+    const since = clock.now() - Number(listing.params.ms ?? 1000);
+    entries = entries.filter((entry) => !(entry.createdMs > since));
+  }
+  if (listing?.kind === 'oldest_first') entries.reverse();
+  return entries;
+}
+
+function listBatches({ batches, query, listing, clock }) {
+  const entries = listed(batches, listing, clock);
   let start = 0;
   if (query.after !== undefined) {
-    const index = batches.indexOf(query.after);
+    const index = entries.findIndex((entry) => entry.id === query.after);
     if (index < 0) {
       throw new ApiError(400, `No batch found with id '${query.after}' to list after.`, {
         code: 'invalid_cursor',
@@ -73,14 +88,14 @@ function listBatches({ batches, query }) {
     start = index + 1;
   }
   const limit = clampLimit(query.limit);
-  const data = batches.slice(start, start + limit).map((entry) => entry.view().batch);
+  const data = entries.slice(start, start + limit).map((entry) => entry.view().batch);
   return {
     body: {
       object: 'list',
       data,
       first_id: data.length ? data[0].id : null,
       last_id: data.length ? data[data.length - 1].id : null,
-      has_more: start + data.length < batches.size,
+      has_more: start + data.length < entries.length,
     },
   };
 }

@@ -10,10 +10,20 @@ export class FaultSpecError extends Error {}
  * (delivery.mjs): they are what makes a client unsure whether its create went through.
  */
 const DELIVERY_KINDS = new Set(['drop_after_create', 'drop_mid_body', 'slow']);
-const KINDS = new Set(['status', 'malformed_json', 'html', 'hang', 'drop', 'error_body_200', 'echo_auth', 'wrong_types', 'huge', ...DELIVERY_KINDS]);
+/**
+ * Listing faults let the list route answer, but the way some providers do: a new batch shows up
+ * only `ms` after it was made (`list_lag`), or the oldest batch comes first (`oldest_first`).
+ */
+const LISTING_KINDS = new Set(['list_lag', 'oldest_first']);
+/** `land_after;ms=N`: the route runs N ms later (a create that lands after the client gave up), and no answer ever comes. */
+const KINDS = new Set(['status', 'malformed_json', 'html', 'hang', 'drop', 'error_body_200', 'echo_auth', 'wrong_types', 'huge', 'land_after', ...DELIVERY_KINDS, ...LISTING_KINDS]);
 
 export function isDeliveryFault(fault) {
   return DELIVERY_KINDS.has(fault.kind);
+}
+
+export function isListingFault(fault) {
+  return LISTING_KINDS.has(fault.kind);
 }
 
 /** Statuses a client may retry; the mock tells it to retry quickly so tests stay fast. */

@@ -160,6 +160,7 @@ export class LiveBatch {
     this.#clock = clock;
     this.#makeFile = makeFile;
     this.#createdMs = clock.now();
+    this.createdMs = this.#createdMs;
     this.#params = params;
     const { requests, problems } = readRequests(input);
     this.#requests = requests;

@@ -18,7 +18,7 @@ import { createStores } from './data.mjs';
 import { seedDemo } from './demo.mjs';
 import { DEFAULT_CHUNK_BYTES, deliver, jsonAnswer, startDownload } from './delivery.mjs';
 import { dialectNamed, matchDialect } from './dialects.mjs';
-import { Faults, FaultSpecError, isDeliveryFault, respondWithFault } from './faults.mjs';
+import { Faults, FaultSpecError, isDeliveryFault, isListingFault, respondWithFault } from './faults.mjs';
 import { ApiError, readBody, sendJson, sendMockError, sendPreflight, setCommonHeaders, splitTarget } from './http.mjs';
 import { createStaticHandler } from './static.mjs';
 
@@ -33,6 +33,7 @@ class MockState {
   /** Likewise: every file content transfer, see delivery.mjs' startDownload. */
   downloads = [];
   faults = new Faults();
+  #timers = new Set();
   #lastRequestId = 0;
   #lastIds = new Map();
 
@@ -44,6 +45,20 @@ class MockState {
     // `seed(state)` lays extra data (the demo's) over the stores, again after every reset.
     this.seed = seed;
     seed?.(this);
+  }
+
+  /** Runs `work` in `ms` (a create that lands late); cleared by reset() and close(). */
+  later(ms, work) {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      work();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  clearTimers() {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
   }
 
   nextRequestId() {
@@ -74,6 +89,15 @@ class MockState {
     return files.addGenerated({ id, createdMs, ...generated }).file;
   }
 
+  /** A batch made as `POST /batches` would make it, from `params` (its create body) -> the batch as listed. */
+  addBatch({ dialect = 'openai', ...params }) {
+    const d = dialectNamed(dialect);
+    const { batches, files } = this.stores[d.name];
+    const { route } = matchRoute('POST', '/batches');
+    const body = Buffer.from(JSON.stringify(params));
+    return route.handle({ dialect: d, batches, files, params: {}, query: {}, body, headers: {}, clock: this.clock, newId: this.newId }).body;
+  }
+
   /** What `dialect` lists now, newest first. */
   batches(dialect = 'openai') {
     const { batches } = this.stores[dialectNamed(dialect).name];
@@ -81,6 +105,7 @@ class MockState {
   }
 
   reset() {
+    this.clearTimers();
     this.requests.length = 0;
     this.downloads.length = 0;
     this.faults.clear();
@@ -96,7 +121,7 @@ function hasBearer(req) {
 }
 
 /** The route's answer, or the dialect's error for what it threw, ready for delivery. */
-function answer(req, { dialect, path, query, body, match }, state) {
+function answer(req, { dialect, path, query, body, match, listing }, state) {
   const errorAnswer = (error) => jsonAnswer(error.status, dialect.errorBody(error.status, error), error.headers);
   try {
     if (!hasBearer(req)) {
@@ -106,6 +131,7 @@ function answer(req, { dialect, path, query, body, match }, state) {
     const { batches, files } = state.stores[dialect.name];
     const result = match.route.handle({
       dialect, batches, files, params: match.params, query, body, headers: req.headers, clock: state.clock, newId: state.newId,
+      listing: listing ?? null,
     });
     const status = result.status ?? 200;
     if (!result.payload) return jsonAnswer(status, result.body, result.headers);
@@ -130,12 +156,19 @@ async function handleApi(req, res, { dialect, rest, path, query }, state) {
     sendMockError(res, 400, `bad x-mock-fault: ${error.message}`);
     return;
   }
-  if (fault && !isDeliveryFault(fault)) {
+  if (fault?.kind === 'land_after') {
+    // The work happens later whatever the client does meanwhile; the answer never comes.
+    const ms = Number(fault.params.ms ?? 1000);
+    state.later(ms, () => answer(req, { dialect, path, query, body, match }, state));
+    return;
+  }
+  if (fault && !isDeliveryFault(fault) && !isListingFault(fault)) {
     const sendError = (error) => sendJson(res, error.status, dialect.errorBody(error.status, error), error.headers);
     respondWithFault(fault, { req, res, shape: match?.route.shape ?? null, sendError });
     return;
   }
-  const reply = answer(req, { dialect, path, query, body, match }, state);
+  const listing = fault && isListingFault(fault) ? fault : null;
+  const reply = answer(req, { dialect, path, query, body, match, listing }, state);
   await deliver(res, reply, { fault, chunkBytes: state.chunkBytes, download: reply.download });
 }
 
@@ -216,8 +249,13 @@ export async function startMock(opts = {}) {
     addGeneratedFile: ({ content, filename, purpose, ...rest }) => state.addFile(rest).bytes,
     /** The batches `dialect` lists now (rendered as it sends them), newest first. */
     batches: (dialect) => state.batches(dialect),
+    /** `{ dialect = 'openai', input_file_id, endpoint, metadata?, … }` -> a batch made as POST /batches makes one. */
+    addBatch: (params) => state.addBatch(params),
     reset: () => state.reset(),
-    close: () => closeServer(server),
+    close: () => {
+      state.clearTimers();
+      return closeServer(server);
+    },
   };
 }
 

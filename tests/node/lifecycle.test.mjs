@@ -15,6 +15,8 @@ const { initSync } = await import(GLUE);
 
 const STEP_MS = 150; // one status per step: created batches finish within 3 steps
 const ENDPOINT = '/v1/chat/completions';
+/** The marker create puts in metadata: the time and 48 random bits, in hex. */
+const MARKER = /^[0-9a-f]+-[0-9a-f]{12}$/;
 
 let mock;
 let openai;
@@ -139,7 +141,7 @@ describe('listAll', () => {
   });
 
   test('a cursor that does not advance ends with invalid_response after at most one bad page', async () => {
-    const stuck = { object: 'list', data: [{ id: 'batch_a' }, { id: 'batch_b' }], first_id: 'batch_a', last_id: 'batch_b', has_more: true };
+    const stuck = { object: 'list', data: [{ id: 'batch_a', status: 'completed' }, { id: 'batch_b', status: 'completed' }], first_id: 'batch_a', last_id: 'batch_b', has_more: true };
     const { fetch, calls } = fakeFetch([stuck]);
     const seenIds = [];
     await assert.rejects(async () => {
@@ -151,7 +153,7 @@ describe('listAll', () => {
   });
 
   test('a cursor that comes back ends it too', async () => {
-    const page = (a, b) => ({ object: 'list', data: [{ id: a }, { id: b }], first_id: a, last_id: b, has_more: true });
+    const page = (a, b) => ({ object: 'list', data: [{ id: a, status: 'completed' }, { id: b, status: 'completed' }], first_id: a, last_id: b, has_more: true });
     const { fetch, calls } = fakeFetch([page('batch_1', 'batch_2'), page('batch_3', 'batch_4'), page('batch_1', 'batch_2')]);
     await assert.rejects(collect(client({ fetch }).listAll()), isBatchError('invalid_response'));
     assert.equal(calls.length, 3);
@@ -220,12 +222,15 @@ describe('create and cancel', () => {
     const post = mock.requests.at(-1);
     assert.deepEqual([post.method, post.path], ['POST', '/openai/v1/batches']);
     assert.match(post.headers['content-type'], /^application\/json/);
-    assert.deepEqual(JSON.parse(post.body), { input_file_id: file.id, endpoint: ENDPOINT, completion_window: '24h', metadata: { job: 'nightly' } });
+    // The caller's metadata, with the marker that lets create find this very batch after a failure.
+    const sent = JSON.parse(post.body);
+    assert.match(sent.metadata.llm_batches_call, MARKER);
+    assert.deepEqual(sent, { input_file_id: file.id, endpoint: ENDPOINT, metadata: { job: 'nightly', llm_batches_call: sent.metadata.llm_batches_call }, completion_window: '24h' });
     assert.equal(batch.status, 'validating');
     assert.equal(batch.input_file_id, file.id);
     assert.equal(batch.endpoint, ENDPOINT);
     assert.deepEqual(batch.request_counts, { total: 3, completed: 0, failed: 0 });
-    assert.deepEqual(batch.metadata, { job: 'nightly' });
+    assert.deepEqual(batch.metadata, sent.metadata);
     assert.equal(batch.expires_at - batch.created_at, 86_400);
     assert.deepEqual(mock.batches()[0].id, batch.id);
   });
@@ -644,7 +649,7 @@ describe('validateRequests, toJsonl, submit', () => {
     assert.match(report.errors[7].message, /body\.model/);
     const objects = validateRequests([request('a'), { custom_id: 'b' }]);
     assert.deepEqual(objects.errors.map((e) => e.line), [2, 2, 2]);
-    assert.deepEqual(validateRequests('').errors, [{ line: null, message: 'the file has no requests' }]);
+    assert.deepEqual(validateRequests('').errors, [{ line: null, message: 'there are no requests' }]);
     assert.equal(validateRequests(good, { endpoint: '/v1/embeddings' }).errors.length, 2);
   });
 
@@ -652,12 +657,13 @@ describe('validateRequests, toJsonl, submit', () => {
     const batch = await client().submit(good, { metadata: { job: 'submit' } });
     assert.deepEqual(seen(), ['POST /openai/v1/files', 'POST /openai/v1/batches']);
     assert.equal(batch.status, 'validating');
-    assert.deepEqual(batch.metadata, { job: 'submit' });
+    assert.equal(batch.metadata.job, 'submit');
+    assert.match(batch.metadata.llm_batches_call, MARKER);
     assert.equal(batch.endpoint, ENDPOINT);
     assert.deepEqual(batch.request_counts, { total: 2, completed: 0, failed: 0 });
     assert.equal((await rawContent(openai, batch.input_file_id)).toString('utf8'), toJsonl(good));
     const created = JSON.parse(mock.requests[1].body);
-    assert.deepEqual(created, { input_file_id: batch.input_file_id, endpoint: ENDPOINT, completion_window: '24h', metadata: { job: 'submit' } });
+    assert.deepEqual(created, { metadata: batch.metadata, endpoint: ENDPOINT, input_file_id: batch.input_file_id, completion_window: '24h' });
   });
 
   test('submit: invalid requests throw invalid_argument with every error, sending nothing', async () => {
@@ -711,7 +717,8 @@ describe('create never makes a second paid batch', () => {
     const file = await inputFile();
     mock.addFault({ method: 'POST', path: '/batches', fault: 'status=500', times: 1 });
     const batch = await client().create({ input_file_id: file.id, endpoint: ENDPOINT });
-    assert.deepEqual(seen(), ['POST /openai/v1/batches', 'GET /openai/v1/batches', 'POST /openai/v1/batches']);
+    // Three rounds of lookups (for a batch listed late), then the one resend.
+    assert.deepEqual(seen(), ['POST /openai/v1/batches', ...Array(3).fill('GET /openai/v1/batches'), 'POST /openai/v1/batches']);
     assert.equal(fromFile(file).length, 1);
     assert.equal(batch.id, fromFile(file)[0].id);
   });

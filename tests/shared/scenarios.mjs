@@ -22,6 +22,8 @@ export const SCENARIO_TIMEOUT_MS = 10_000;
  * build from turning every suite into minutes of timeouts. */
 export const RUN_ALL_DEADLINE_MS = 60_000;
 
+import { differential } from "./fidelity.mjs";
+
 // ---- assertions ----------------------------------------------------------------------------------
 
 export class AssertionError extends Error {
@@ -291,6 +293,15 @@ const OAI_IDS = Array.from({ length: 25 }, (_, i) => `batch_oai_${String(i).padS
 // ---- scenarios -------------------------------------------------------------------------------
 
 export const scenarios = [
+  {
+    name: "fidelity: generated answers through retrieve, list and results equal JSON.parse of the same bytes",
+    async run(lib) {
+      for (const seed of [20261202, 7, 1234567]) {
+        const difference = await differential(lib, seed);
+        if (difference) fail(difference);
+      }
+    },
+  },
   {
     name: "token360 retrieve matches the expected fixture (dialect auto)",
     async run(lib, ctx) {

@@ -1,33 +1,26 @@
 //! Timestamps: whatever a provider sends, as integer unix seconds or nothing.
+//!
+//! Providers send integer or float seconds, milliseconds (or micro-, nanoseconds, told apart by
+//! magnitude), numeric strings, RFC 3339 / ISO 8601 strings with or without an offset. `null`,
+//! `{}`, `""`, `0` and anything before 1970 mean "not set" (Go servers send their zero value for
+//! unset times) and give `None`.
 
-use serde_json::{Number, Value};
-
-/// Reads a timestamp the way providers actually send them: integer or float seconds,
-/// milliseconds (or micro-, nanoseconds, told apart by magnitude), numeric strings, RFC 3339 /
-/// ISO 8601 strings with or without an offset. `null`, `{}`, `""`, `0` and anything before
-/// 1970 mean "not set" (Go servers send their zero value for unset times) and give `None`.
-pub fn unix_seconds(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => number_seconds(n),
-        Value::String(s) => text_seconds(s),
-        _ => None,
-    }
+/// Unix seconds of a JSON number, from its text.
+pub fn number_seconds(text: &str) -> Option<i64> {
+    parse_str(text)
 }
 
-/// [`unix_seconds`] of a number.
-pub(crate) fn number_seconds(n: &Number) -> Option<i64> {
-    if let Some(i) = n.as_i64() {
-        from_integer(i128::from(i))
-    } else if let Some(u) = n.as_u64() {
-        from_integer(i128::from(u))
-    } else {
-        n.as_f64().and_then(from_float)
-    }
-}
-
-/// [`unix_seconds`] of a string.
-pub(crate) fn text_seconds(s: &str) -> Option<i64> {
+/// Unix seconds of a string's content.
+pub fn text_seconds(s: &str) -> Option<i64> {
     parse_str(s.trim())
+}
+
+/// Whether number text is already what normalising gives: whole seconds, in range.
+pub fn is_plain_seconds(text: &[u8]) -> bool {
+    matches!(text.first(), Some(b'1'..=b'9'))
+        && text.len() <= 11
+        && text.iter().all(u8::is_ascii_digit)
+        && text.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')) < SECONDS_LIMIT
 }
 
 fn parse_str(s: &str) -> Option<i64> {
@@ -131,7 +124,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 }
 
 /// Integers at or above this are taken as a finer unit than seconds.
-pub(crate) const SECONDS_LIMIT: i64 = 100_000_000_000;
+pub const SECONDS_LIMIT: i64 = 100_000_000_000;
 
 /// An HTTP date (`Retry-After`): IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn parse_http_date(s: &str) -> Option<i64> {
@@ -212,7 +205,18 @@ impl Cursor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::json::{Json, Kind};
     use serde_json::json;
+
+    fn unix_seconds(value: &serde_json::Value) -> Option<i64> {
+        let text = value.to_string();
+        let json = Json::parse(text.as_bytes()).unwrap();
+        match json.kind() {
+            Kind::Number => number_seconds(json.as_number().unwrap().text()),
+            Kind::String => text_seconds(&json.as_str().unwrap()),
+            _ => None,
+        }
+    }
 
     #[test]
     fn every_shape_of_timestamp() {

@@ -1,4 +1,13 @@
 //! Batch statuses: the eight OpenAI names, and every provider spelling we know of them.
+//!
+//! One table for every provider: a spelling means the same wherever it comes from (Mistral's
+//! `QUEUED`, SiliconFlow's `in_queue`, Together's `IN_PROGRESS`, PPInfra's `PROGRESS`, Mistral's
+//! `TIMEOUT_EXCEEDED`). States that need more than the spelling (Anthropic's `ended`) are mapped
+//! by their provider's module.
+
+/// The eight statuses, in the order of a batch's life (then the ends).
+pub const STATUSES: [&str; 8] =
+    ["validating", "in_progress", "finalizing", "completed", "failed", "expired", "cancelling", "cancelled"];
 
 /// The statuses after which a batch never changes again.
 pub const TERMINAL: [&str; 4] = ["completed", "failed", "expired", "cancelled"];
@@ -7,7 +16,8 @@ pub const TERMINAL: [&str; 4] = ["completed", "failed", "expired", "cancelled"];
 /// (the caller keeps the original then: an unknown status is data, not an error).
 ///
 /// Case, surrounding blanks, `-`/`_`/space separators and the US/UK spelling of cancel are
-/// ignored: `PROGRESS`, `IN_PROGRESS`, `In Progress`, `running` -> `in_progress`.
+/// ignored: `PROGRESS`, `IN_PROGRESS`, `In Progress`, `running` -> `in_progress`. Only ASCII is
+/// looked at (no Unicode case tables in the wasm).
 pub fn normalize(raw: &str) -> Option<&'static str> {
     let mut key = String::with_capacity(raw.len());
     for c in raw.trim().chars() {
@@ -18,13 +28,13 @@ pub fn normalize(raw: &str) -> Option<&'static str> {
         }
     }
     Some(match key.as_str() {
-        "validating" => "validating",
+        "validating" | "queued" | "inqueue" | "pending" => "validating",
         "inprogress" | "progress" | "running" | "processing" => "in_progress",
         "finalizing" | "finalising" => "finalizing",
-        "completed" | "complete" | "succeeded" => "completed",
+        "completed" | "complete" | "succeeded" | "success" => "completed",
         "failed" => "failed",
-        "expired" => "expired",
-        "cancelling" | "canceling" => "cancelling",
+        "expired" | "timeoutexceeded" => "expired",
+        "cancelling" | "canceling" | "cancellationrequested" => "cancelling",
         "cancelled" | "canceled" => "cancelled",
         _ => return None,
     })
@@ -66,7 +76,12 @@ mod tests {
             ("Canceled", Some("cancelled")),
             (" completed ", Some("completed")),
             ("paused", None),
-            ("queued", None),
+            ("queued", Some("validating")),
+            ("QUEUED", Some("validating")),
+            ("in_queue", Some("validating")),
+            ("SUCCESS", Some("completed")),
+            ("TIMEOUT_EXCEEDED", Some("expired")),
+            ("CANCELLATION_REQUESTED", Some("cancelling")),
             ("done", None),
             ("", None),
             ("in_progress!", None),
