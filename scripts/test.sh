@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --browser
 
-echo "== lint: rustfmt, clippy (native and wasm32)"
+echo "== lint: rustfmt, clippy (native and wasm32), the layer rule"
 cargo fmt --check
+node scripts/layers.mjs
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --release -- -D warnings
 

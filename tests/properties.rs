@@ -4,14 +4,13 @@
 //! however the bytes are chunked.
 
 use llm_batches::core::config::{ListQuery, Options, Runtime};
-use llm_batches::core::json::{Json, Kind, Out};
+use llm_batches::core::json::{Json, Kind, Out, Scanner};
 use llm_batches::core::jsonl::{JsonlDecoder, Results};
 use llm_batches::core::model::batch::Slot;
 use llm_batches::core::model::result::openai_line;
 use llm_batches::core::model::Source;
-use llm_batches::core::providers::PROVIDERS;
+use llm_batches::core::providers::{Setup, PROVIDERS};
 use llm_batches::core::validate::validate;
-use llm_batches::core::Config;
 use proptest::prelude::*;
 
 /// JSON text, biased towards the keys and values providers send and the texts that trip parsers:
@@ -114,20 +113,21 @@ fn batch_like() -> impl Strategy<Value = String> {
     })
 }
 
-fn config(provider: &str) -> Config {
+fn config(provider: &str) -> Setup {
     let options = Options {
         api_key: Some("sk-test".into()),
         provider: Some(provider.into()),
         base_url: Some("https://x.example/v1".into()),
         ..Options::default()
     };
-    Config::new(options, Runtime::Server).unwrap()
+    Setup::new(options, Runtime::Server).unwrap()
 }
 
-fn batch_text(config: &Config, body: &str) -> Option<String> {
-    let json = Json::parse(body.as_bytes()).ok()?;
+fn batch_text(setup: &Setup, body: &str) -> Option<String> {
+    let mut scan = Scanner::new(body.as_bytes());
     let mut out = Out::default();
-    config.provider.api.batch(config, json, &mut out).ok()?;
+    setup.provider.api.batch(&setup.cx(), &mut scan, &mut out).ok()?;
+    scan.at_end().ok()?;
     Some(String::from_utf8(out.into_parts().0).unwrap())
 }
 
@@ -174,7 +174,7 @@ proptest! {
         let body = if bare { data } else { format!(r#"{{"object":"list","data":{data},"has_more":{has_more}}}"#) };
         let config = config("openai");
         let mut out = Out::default();
-        if let Ok(summary) = config.provider.api.page(&config, Json::parse(body.as_bytes()).unwrap(), &ListQuery::default(), &mut out) {
+        if let Ok(summary) = config.provider.api.page(&config.cx(), &mut Scanner::new(body.as_bytes()), &ListQuery::default(), &mut out) {
             let page = Json::parse(out.as_bytes()).expect("the page writer wrote invalid JSON");
             prop_assert_eq!(summary.len, page.get("data").map_or(0, |d| d.items().count()));
             prop_assert_eq!(summary.len, items.len());

@@ -5,9 +5,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use llm_batches::core::config::{Options, Runtime};
-use llm_batches::core::json::{strip_bom, Json, Out};
+use llm_batches::core::json::{strip_bom, Json, Out, Scanner};
 use llm_batches::core::model::batch::Slot;
-use llm_batches::core::Config;
+use llm_batches::core::providers::Setup;
 
 fn passed(json: Json<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
     let modelled: Vec<&str> = Slot::ALL.iter().map(|s| s.name()).chain(["total", "completed", "failed"]).collect();
@@ -20,9 +20,10 @@ fn passed(json: Json<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
 fuzz_target!(|data: &[u8]| {
     let Ok(json) = Json::parse(strip_bom(data)) else { return };
     let options = Options { api_key: Some("k".into()), ..Options::default() };
-    let config = Config::new(options, Runtime::Server).unwrap();
+    let setup = Setup::new(options, Runtime::Server).unwrap();
+        let cx = setup.cx();
     let mut out = Out::default();
-    if config.provider.api.batch(&config, json, &mut out).is_err() {
+    if cx.api().batch(&cx, &mut Scanner::new(strip_bom(data)), &mut out).is_err() {
         return;
     }
     let written = Json::parse(out.as_bytes()).expect("the normaliser wrote invalid JSON");

@@ -62,7 +62,7 @@ pub(crate) enum Outcome {
 /// One async loop for every call: the one instance of this state machine in the wasm.
 pub(crate) async fn drive(inner: &Inner, op: &mut dyn Op, io: &mut Io, mut event: Event) -> Result<Outcome, Stop> {
     loop {
-        let env = Env { config: &inner.config, now_ms: clock::now_ms(), random: clock::random() };
+        let env = Env { cx: inner.cx(), now_ms: clock::now_ms(), random: clock::random() };
         let signal = io.signal.clone();
         let signal = signal.as_ref();
         event = match op.step(&env, event) {
@@ -98,7 +98,7 @@ pub(crate) async fn drive(inner: &Inner, op: &mut dyn Op, io: &mut Io, mut event
             }
             Action::NotifyError(error) => {
                 if let Some(callback) = &io.callbacks.error {
-                    call(callback, &convert::error_to_js(&error, Some(inner.config.secrets())))?;
+                    call(callback, &convert::error_to_js(&error, Some(inner.secrets())))?;
                 }
                 Event::Called
             }

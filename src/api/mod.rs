@@ -11,7 +11,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::core::config::{Config, Runtime};
+use crate::core::config::Runtime;
 use crate::core::ops::calls::Call;
 use crate::core::ops::create::Create;
 use crate::core::ops::results::{Results, Target};
@@ -19,6 +19,8 @@ use crate::core::ops::submit::Submit;
 use crate::core::ops::wait::Wait;
 use crate::core::ops::watch::Watch;
 use crate::core::ops::{Event, Op};
+use crate::core::providers::{Cx, Setup};
+use crate::core::secret::Secrets;
 use crate::core::{Error, Result};
 use crate::edge::convert;
 use crate::edge::fetch::Transport;
@@ -28,8 +30,18 @@ pub use stream::WasmStream;
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    config: Config,
+    setup: Setup,
     transport: Transport,
+}
+
+impl Inner {
+    fn cx(&self) -> Cx<'_> {
+        self.setup.cx()
+    }
+
+    fn secrets(&self) -> &Secrets {
+        self.setup.config.secrets()
+    }
 }
 
 /// The client behind the shell's `BatchClient`.
@@ -47,8 +59,8 @@ impl WasmClient {
         let build = || -> Result<Inner> {
             let (options, fetch) = convert::options(&options)?;
             let runtime = if in_browser() { Runtime::Browser } else { Runtime::Server };
-            let config = Config::new(options, runtime)?;
-            Ok(Inner { config, transport: fetch.map_or(Transport::Global, Transport::Custom) })
+            let setup = Setup::new(options, runtime)?;
+            Ok(Inner { setup, transport: fetch.map_or(Transport::Global, Transport::Custom) })
         };
         build().map(|inner| WasmClient { inner: Rc::new(inner) }).map_err(|e| convert::error_to_js(&e, None))
     }
@@ -56,17 +68,17 @@ impl WasmClient {
     /// Which provider this client talks to.
     #[wasm_bindgen(getter)]
     pub fn provider(&self) -> String {
-        self.inner.config.provider.name.to_owned()
+        self.inner.setup.provider.name.to_owned()
     }
 
     /// One batch.
     pub fn retrieve(&self, id: JsValue, options: JsValue) -> Promise {
-        self.call(&options, |config, _| Ok(Box::new(Call::retrieve(config, &convert::id("batch id", &id)?)?)))
+        self.call(&options, |cx, _| Ok(Box::new(Call::retrieve(cx, &convert::id("batch id", &id)?)?)))
     }
 
     /// One page of batches.
     pub fn list(&self, params: JsValue, options: JsValue) -> Promise {
-        self.call(&options, |config, _| Ok(Box::new(Call::list(config, convert::list_query(&params)?)?)))
+        self.call(&options, |cx, _| Ok(Box::new(Call::list(cx, convert::list_query(&params)?)?)))
     }
 
     /// A new batch; never two.
@@ -79,18 +91,18 @@ impl WasmClient {
 
     /// Cancels a batch.
     pub fn cancel(&self, id: JsValue, options: JsValue) -> Promise {
-        self.call(&options, |config, _| Ok(Box::new(Call::cancel(config, &convert::id("batch id", &id)?)?)))
+        self.call(&options, |cx, _| Ok(Box::new(Call::cancel(cx, &convert::id("batch id", &id)?)?)))
     }
 
     /// Uploads a file.
     #[wasm_bindgen(js_name = uploadFile)]
     pub fn upload_file(&self, content: JsValue, options: JsValue) -> Promise {
-        self.call(&options, |config, io| {
+        self.call(&options, |cx, io| {
             let options = convert::options_object("upload options", &options)?;
             let (filename, purpose) = convert::upload_options(&options)?;
             convert::check_content(&content)?;
-            let purpose = purpose.unwrap_or_else(|| config.provider.purpose.to_owned());
-            let request = config.provider.api.upload(config, &filename, &purpose, 0)?;
+            let purpose = purpose.unwrap_or_else(|| cx.provider.purpose.to_owned());
+            let request = cx.api().upload(cx, &filename, &purpose, 0)?;
             io.content = content;
             Ok(Box::new(Call::upload(request)))
         })
@@ -99,15 +111,15 @@ impl WasmClient {
     /// A file's content: the raw `Response`, body unread.
     #[wasm_bindgen(js_name = fileContent)]
     pub fn file_content(&self, file_id: JsValue, options: JsValue) -> Promise {
-        self.call(&options, |config, _| Ok(Box::new(Call::file_content(config, &convert::id("file id", &file_id)?)?)))
+        self.call(&options, |cx, _| Ok(Box::new(Call::file_content(cx, &convert::id("file id", &file_id)?)?)))
     }
 
     /// Polls a batch until it is terminal.
     #[wasm_bindgen(js_name = waitFor)]
     pub fn wait_for(&self, id: JsValue, options: JsValue) -> Promise {
-        self.call(&options, |config, io| {
+        self.call(&options, |cx, io| {
             let id = convert::id("batch id", &id)?;
-            config.provider.api.retrieve(config, &id)?;
+            cx.api().retrieve(cx, &id)?;
             let (interval, timeout, callbacks) =
                 convert::wait_options(&convert::options_object("waitFor options", &options)?)?;
             io.callbacks = callbacks;
@@ -127,11 +139,11 @@ impl WasmClient {
 
     /// `validateRequests`, then an upload of the provider's JSONL, then `create`.
     pub fn submit(&self, requests: JsValue, options: JsValue) -> Promise {
-        self.call(&options, |config, _| {
+        self.call(&options, |cx, _| {
             let text = convert::jsonl("submit", &requests)?;
             let options = convert::options_object("submit options", &options)?;
             let options = convert::stringify("submit options", &options)?;
-            Ok(Box::new(Submit::new(config, text.as_bytes(), options.as_bytes())?))
+            Ok(Box::new(Submit::new(cx, text.as_bytes(), options.as_bytes())?))
         })
     }
 
@@ -169,7 +181,7 @@ impl WasmClient {
     /// Runs one call as a Promise: a plain JS value on success, a scrubbed error on failure.
     fn call<F>(&self, options: &JsValue, build: F) -> Promise
     where
-        F: FnOnce(&Config, &mut Io) -> Result<Box<dyn Op>>,
+        F: FnOnce(&Cx<'_>, &mut Io) -> Result<Box<dyn Op>>,
     {
         let inner = self.inner.clone();
         let mut io = Io::default();
@@ -177,14 +189,14 @@ impl WasmClient {
             .and_then(|options| convert::signal(&options))
             .and_then(|signal| {
                 io.signal = signal;
-                build(&inner.config, &mut io)
+                build(&inner.cx(), &mut io)
             });
         promise(async move {
             let result = match op {
                 Ok(mut op) => drive(&inner, op.as_mut(), &mut io, Event::Start).await,
                 Err(error) => Err(Stop::Error(error)),
             };
-            let secrets = inner.config.secrets();
+            let secrets = inner.secrets();
             match result {
                 Ok(Outcome::Json(Some(text)) | Outcome::Yield(text)) => {
                     convert::json_to_js(&text).map_err(|e| convert::error_to_js(&e, Some(secrets)))
@@ -204,7 +216,7 @@ impl WasmClient {
     }
 
     fn error(&self, error: &Error) -> JsValue {
-        convert::error_to_js(error, Some(self.inner.config.secrets()))
+        convert::error_to_js(error, Some(self.inner.secrets()))
     }
 }
 

@@ -51,7 +51,7 @@ impl WasmStream {
     pub fn next(&self) -> Promise {
         let (cell, inner) = (self.state.clone(), self.inner.clone());
         promise(async move {
-            let secrets = inner.config.secrets();
+            let secrets = inner.secrets();
             let taken = cell.borrow_mut().take();
             let mut state = match taken {
                 Some(Slot::Ready(state)) => state,

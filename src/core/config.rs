@@ -5,7 +5,6 @@ use std::fmt;
 
 use super::error::{Error, Result};
 use super::http::{host_of, Body, Method, Request};
-use super::providers::{self, Auth, Provider};
 use super::secret::Secrets;
 
 /// Per-attempt timeout when the caller names none, in milliseconds.
@@ -15,6 +14,32 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 
 /// The `anthropic-version` the client speaks.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// How a provider wants its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer KEY`.
+    Bearer,
+    /// `api-key: KEY` (Azure).
+    ApiKeyHeader,
+    /// `x-api-key: KEY` and `anthropic-version`.
+    Anthropic,
+    /// `x-goog-api-key: KEY`.
+    Google,
+}
+
+/// What a provider brings to a client's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults {
+    /// Its name for messages ("OpenAI").
+    pub label: &'static str,
+    /// Where requests go without a `baseURL` (empty: it must be given).
+    pub base_url: &'static str,
+    /// How the key is sent.
+    pub auth: Auth,
+    /// Top-level `total`/`completed`/`failed` in its batches are its counts.
+    pub top_level_counts: bool,
+}
 
 /// Where the client runs; a few things differ in a browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,8 +113,9 @@ pub struct ListQuery {
 /// Checked settings of one client. `Debug` shows header names only: values may hold secrets.
 #[derive(Clone)]
 pub struct Config {
-    /// Whose API this is.
-    pub provider: &'static Provider,
+    /// The provider's name, for messages.
+    pub label: &'static str,
+    top_level_counts: bool,
     base_url: String,
     query: Option<String>,
     secrets: Secrets,
@@ -108,7 +134,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("Config")
-            .field("provider", &self.provider.name)
+            .field("provider", &self.label)
             .field("base_url", &self.base_url)
             .field("dialect", &self.dialect)
             .field("timeout_ms", &self.timeout_ms)
@@ -119,19 +145,8 @@ impl fmt::Debug for Config {
 }
 
 impl Config {
-    /// Checks the caller's options.
-    pub fn new(options: Options, runtime: Runtime) -> Result<Self> {
-        let provider = match options.provider.as_deref() {
-            None => providers::find("openai"),
-            Some(name) => providers::find(name),
-        };
-        let provider = provider.ok_or_else(|| {
-            Error::invalid_argument(format!(
-                "`provider` must be one of {}, got {:?}",
-                providers::names(),
-                options.provider.as_deref().unwrap_or_default()
-            ))
-        })?;
+    /// Checks the caller's options for a provider with these `defaults`.
+    pub fn new(options: Options, defaults: &Defaults, runtime: Runtime) -> Result<Self> {
         let api_key = match options.api_key {
             Some(key) if !key.trim().is_empty() => key,
             Some(_) => return Err(Error::invalid_argument("`apiKey` must be a non-empty string")),
@@ -163,13 +178,13 @@ impl Config {
         let mut secrets = Secrets::new(&api_key);
         let base = match options.base_url.as_deref() {
             Some(url) => url,
-            None if provider.base_url.is_empty() => {
+            None if defaults.base_url.is_empty() => {
                 return Err(Error::invalid_argument(format!(
                     "{} needs a `baseURL` (e.g. https://RESOURCE.openai.azure.com/openai/v1)",
-                    provider.label
+                    defaults.label
                 )))
             }
-            None => provider.base_url,
+            None => defaults.base_url,
         };
         let mut base_url = check_base_url(base)?;
         let query = match options.api_version.as_deref() {
@@ -179,11 +194,11 @@ impl Config {
             }
             Some(_) => return Err(Error::invalid_argument("`apiVersion` must be a version such as \"2024-10-21\"")),
         };
-        if provider.auth == Auth::ApiKeyHeader && path_of(&base_url).is_empty() {
+        if defaults.auth == Auth::ApiKeyHeader && path_of(&base_url).is_empty() {
             // An Azure endpoint without a path: the v1 API, or the dated one when a version is given.
             base_url.push_str(if query.is_some() { "/openai" } else { "/openai/v1" });
         }
-        let mut headers = auth_headers(provider, &api_key, runtime);
+        let mut headers = auth_headers(defaults.auth, &api_key, runtime);
         headers.push(("accept".to_owned(), "application/json".to_owned()));
         for (name, value) in options.default_headers {
             check_header_name(&name)?;
@@ -197,7 +212,19 @@ impl Config {
                 headers.push((name, value));
             }
         }
-        Ok(Config { provider, base_url, query, secrets, dialect, timeout_ms, max_retries, runtime, headers })
+        let (label, top_level_counts) = (defaults.label, defaults.top_level_counts);
+        Ok(Config {
+            label,
+            top_level_counts,
+            base_url,
+            query,
+            secrets,
+            dialect,
+            timeout_ms,
+            max_retries,
+            runtime,
+            headers,
+        })
     }
 
     /// Everything secret the client was given, for redacting it from what leaves the client.
@@ -220,7 +247,7 @@ impl Config {
         match self.dialect {
             Dialect::Auto => true,
             Dialect::PpInfra => true,
-            Dialect::OpenAi | Dialect::Token360 => self.provider.top_level_counts,
+            Dialect::OpenAi | Dialect::Token360 => self.top_level_counts,
         }
     }
 
@@ -251,9 +278,9 @@ impl Config {
 }
 
 /// The headers that carry the key, as the provider wants them.
-fn auth_headers(provider: &Provider, key: &str, runtime: Runtime) -> Vec<(String, String)> {
+fn auth_headers(auth: Auth, key: &str, runtime: Runtime) -> Vec<(String, String)> {
     let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
-    match provider.auth {
+    match auth {
         Auth::Bearer => vec![pair("authorization", &format!("Bearer {key}"))],
         Auth::ApiKeyHeader => vec![pair("api-key", key)],
         Auth::Google => vec![pair("x-goog-api-key", key)],
@@ -383,16 +410,23 @@ mod tests {
     use super::*;
     use crate::core::ErrorKind;
 
+    const OPENAI: Defaults = Defaults {
+        label: "OpenAI",
+        base_url: "https://api.openai.com/v1",
+        auth: Auth::Bearer,
+        top_level_counts: false,
+    };
+
     fn opts(f: impl FnOnce(&mut Options)) -> Result<Config> {
         let mut o = Options { api_key: Some("sk-test-1234".into()), ..Options::default() };
         f(&mut o);
-        Config::new(o, Runtime::Server)
+        Config::new(o, &OPENAI, Runtime::Server)
     }
 
     #[test]
     fn defaults() {
         let c = opts(|_| {}).unwrap();
-        assert_eq!(c.provider.name, "openai");
+        assert_eq!(c.label, "OpenAI");
         assert_eq!((c.timeout_ms, c.max_retries), (60_000, 2));
         let r = c.request(Method::Get, "/batches/b");
         assert_eq!(r.url, "https://api.openai.com/v1/batches/b");
@@ -413,7 +447,6 @@ mod tests {
             ("query", Box::new(|o| o.base_url = Some("https://x/v1?a=b".into()))),
             ("password", Box::new(|o| o.base_url = Some("https://user:hunter2@x/v1".into()))),
             ("dialect", Box::new(|o| o.dialect = Some("anthropic".into()))),
-            ("provider", Box::new(|o| o.provider = Some("klingon".into()))),
             ("timeout", Box::new(|o| o.timeout_ms = Some(-1.0))),
             ("timeout NaN", Box::new(|o| o.timeout_ms = Some(f64::NAN))),
             ("retries", Box::new(|o| o.max_retries = Some(1.5))),

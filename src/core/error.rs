@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::json::SyntaxError;
 use super::secret::Secrets;
 
 /// What went wrong, coarse enough to branch on.
@@ -54,12 +55,14 @@ pub struct Error {
     pub message: String,
     /// JSON text of the problems behind an `invalid_argument` (`submit`'s line errors), for `err.errors`.
     pub details: Option<String>,
+    /// Where an answer stopped being JSON, until the message can say it against the answer's text.
+    pub syntax: Option<SyntaxError>,
 }
 
 impl Error {
     /// An error of `kind` with only a message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, status: None, code: None, request_id: None, message: message.into(), details: None }
+        Error { kind, status: None, code: None, request_id: None, message: message.into(), details: None, syntax: None }
     }
 
     /// Shorthand for [`ErrorKind::InvalidArgument`].
@@ -112,6 +115,16 @@ pub(crate) fn cut(text: &mut String, max: usize) {
         }
         text.truncate(at);
         text.push('…');
+    }
+}
+
+/// A provider's text that is not JSON: an `invalid_response` (see [`Error::syntax`]).
+impl From<SyntaxError> for Error {
+    fn from(error: SyntaxError) -> Self {
+        let mut out =
+            Error::invalid_response(format!("the provider's answer is not valid JSON (at byte {})", error.offset));
+        out.syntax = Some(error);
+        out
     }
 }
 

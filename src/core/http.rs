@@ -5,7 +5,6 @@ use std::fmt;
 
 use super::error::{cut, Error, ErrorKind, Result};
 use super::json::{strip_bom, Json, Kind};
-use super::model::record::key_name;
 
 /// HTTP methods the batch APIs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,7 +249,7 @@ pub fn read_json<'a>(head: &Head, body: &'a [u8]) -> Result<Json<'a>> {
         // One pass over the top level: an `error` object or string with no `id` or `data` beside it.
         let (mut error, mut other) = (None, false);
         for (key, v) in value.entries() {
-            match &*key_name(&key) {
+            match &*key.key_bytes() {
                 b"error" => error = Some(v),
                 b"id" | b"data" | b"name" => other = true,
                 _ => {}
@@ -263,6 +262,51 @@ pub fn read_json<'a>(head: &Head, body: &'a [u8]) -> Result<Json<'a>> {
         }
     }
     Ok(value)
+}
+
+/// The text of a 2xx answer (a leading BOM dropped, as `response.text()` drops it), or the error a
+/// non-2xx answer is. The text is checked as it is walked, by whoever reads it.
+pub fn read_body<'a>(head: &Head, body: &'a [u8]) -> Result<&'a [u8]> {
+    if !head.ok() {
+        return Err(api_error(head, body));
+    }
+    let text = strip_bom(body);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid(head, format!("the provider answered {} with an empty body", head.status)));
+    }
+    Ok(text)
+}
+
+/// What reading a 2xx answer's `text` into our model failed as: the provider's own error when the
+/// answer is one (`{"error": …}` with no `id`, `data` or `name` beside it: expired batches come as
+/// 200s like that), else `error` with the answer's status and request id (a syntax error said
+/// against the text).
+pub fn answer_error(head: &Head, text: &[u8], error: Error) -> Error {
+    if let Ok(value) = Json::parse(text) {
+        if value.kind() == Kind::Object {
+            let (mut found, mut other) = (None, false);
+            for (key, v) in value.entries() {
+                match &*key.key_bytes() {
+                    b"error" => found = Some(v),
+                    b"id" | b"data" | b"name" => other = true,
+                    _ => {}
+                }
+            }
+            if let (Some(e), false) = (found, other) {
+                if matches!(e.kind(), Kind::Object | Kind::String) {
+                    return error_from_json(head, value);
+                }
+            }
+        }
+    }
+    if error.kind != ErrorKind::InvalidResponse {
+        return error;
+    }
+    let message = match error.syntax {
+        Some(syntax) => format!("the provider's answer is not valid JSON ({})", syntax.describe(text)),
+        None => error.message,
+    };
+    invalid(head, message)
 }
 
 /// An `invalid_response` error for this answer.
@@ -326,6 +370,7 @@ fn error(head: &Head, code: Option<String>, detail: &str) -> Error {
         request_id: head.request_id(),
         message,
         details: None,
+        syntax: None,
     }
 }
 

@@ -14,7 +14,7 @@
 //! assert!(text.contains(r#""custom_id":"b","id":null,"response":null,"error":null,"line":2,"source":"output""#));
 //! ```
 
-use crate::core::json::{strip_bom, Json, Kind, Out};
+use crate::core::json::{strip_bom, Json, Out, Scanned, Scanner};
 use crate::core::model::result::{syntax_problem, write_invalid, LineAt, ResultLine, Source};
 
 /// A line longer than this is reported as an `invalid_line` and skipped without being held, so
@@ -134,8 +134,8 @@ impl JsonlDecoder {
     }
 }
 
-/// How a provider's result line becomes a [`ResultLine`].
-pub type LineReader = for<'a> fn(Json<'a>) -> ResultLine<'a>;
+/// How a provider's result line (an object, at the cursor) becomes a [`ResultLine`], in one walk.
+pub type LineReader = for<'a> fn(&mut Scanner<'a>) -> Scanned<ResultLine<'a>>;
 
 /// Results written straight into the text of one JSON array, ready for one `JSON.parse`: a whole
 /// chunk of lines crosses into JS at once.
@@ -186,8 +186,17 @@ impl Results {
 impl Sink for Results {
     fn line(&mut self, line: &[u8], at: LineAt) {
         self.next_item();
+        // About what the line becomes; a line far larger than the rest gets just that much room.
+        self.out.reserve(line.len() + 256);
+        let mut scan = Scanner::new(line);
+        if scan.next_byte() == Some(b'{') {
+            match (self.read)(&mut scan).and_then(|read| scan.at_end().map(|()| read)) {
+                Ok(read) => read.write(at, &mut self.out),
+                Err(e) => write_invalid(line, &syntax_problem(at, e, line), at, &mut self.out),
+            }
+            return;
+        }
         match Json::parse(line) {
-            Ok(json) if json.kind() == Kind::Object => (self.read)(json).write(json, at, &mut self.out),
             Ok(json) => {
                 let problem = format!("line {} is JSON but not an object ({})", at.number, json.kind().described());
                 write_invalid(line, &problem, at, &mut self.out);

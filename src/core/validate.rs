@@ -1,11 +1,10 @@
 //! Checks a batch input before anything is uploaded, with line-precise messages; and the JSONL a
 //! provider wants made from it.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use super::json::{strip_bom, Array, Json, Kind, Object, Out};
-use super::model::record::key_name;
-use super::providers::{LineFormat, Provider};
+use super::providers::api::{LineFormat, Provider};
 
 /// More problems than this are summarised in one last entry rather than listed.
 const MAX_REPORTED: usize = 1_000;
@@ -96,7 +95,7 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
             format!("the file is {} bytes; {} takes at most {}", text.len(), provider.label, limits.max_bytes);
         problem(&mut report, 0, message);
     }
-    let mut ids: HashSet<Vec<u8>> = HashSet::new();
+    let mut ids: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut model: Option<(String, usize)> = None;
     let body = text.strip_suffix(b"\n").map(|t| t.strip_suffix(b"\r").unwrap_or(t)).unwrap_or(text);
     if body.is_empty() {
@@ -140,14 +139,14 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
 fn check_request(
     request: Json<'_>,
     endpoint: &str,
-    ids: &mut HashSet<Vec<u8>>,
+    ids: &mut BTreeSet<Vec<u8>>,
     model: &mut Option<(String, usize)>,
     line: usize,
 ) -> Vec<String> {
     let mut errors = Vec::new();
     let (mut custom_id, mut method, mut url, mut body) = (None, None, None, None);
     for (key, value) in request.entries() {
-        match &*key_name(&key) {
+        match &*key.key_bytes() {
             b"custom_id" => custom_id = Some(value),
             b"method" => method = Some(value),
             b"url" => url = Some(value),

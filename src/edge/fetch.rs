@@ -38,6 +38,8 @@ pub struct Open {
     pub response: Response,
     reader: Option<BodyReader>,
     controller: AbortController,
+    /// The request's own signal follows the caller's (`AbortSignal.any`), so the body does too.
+    follows_caller: bool,
 }
 
 impl Open {
@@ -52,10 +54,14 @@ impl Open {
         self.reader().next(timeout_ms, signal).await
     }
 
-    /// Lets the caller's signal abort the body after we hand the `Response` over. The listener is
-    /// `controller.abort` bound to `undefined` (so the stream fails with a plain `AbortError`, not
-    /// the event), `once`, and it holds only JS functions: nothing stays behind on the wasm side.
+    /// Lets the caller's signal abort the body after we hand the `Response` over. Where the request
+    /// was made with `AbortSignal.any([ours, the caller's])` that holds already, with no listener on
+    /// the caller's signal; elsewhere a `once` listener does it (`controller.abort` bound to
+    /// `undefined`, so the stream fails with a plain `AbortError`, not the event).
     pub fn link_signal(&self, signal: Option<&AbortSignal>) {
+        if self.follows_caller {
+            return;
+        }
         if let (Some(signal), Some(abort)) = (signal, js::method(&self.controller, "abort")) {
             let options = web_sys::AddEventListenerOptions::new();
             options.set_once(true);
@@ -98,7 +104,10 @@ async fn attempt(
     let connection = |e: &JsValue| NoReply::Connection { detail: describe(e), refused: refused(e) };
     let controller = AbortController::new().map_err(|e| connection(&e))?;
     let body = request_body(&request.body, content).map_err(|e| connection(&e))?;
-    let init = request_init(request, &body, &controller.signal());
+    // The request follows the caller's signal too, without a listener we would have to remove.
+    let combined = signal.and_then(|s| js::abort_signal_any(&js_sys::Array::of2(&controller.signal(), s)).ok());
+    let follows_caller = combined.is_some();
+    let init = request_init(request, &body, &combined.unwrap_or_else(|| controller.signal()));
     let started = match transport {
         Transport::Global => global_fetch(&request.url, &init),
         Transport::Custom(f) => {
@@ -125,7 +134,7 @@ async fn attempt(
     let mut head = Head::new(status as u16);
     let headers = response.headers();
     head.headers = Header::ALL.iter().map(|h| headers.get(h.name()).ok().and_then(|v| v.as_string())).collect();
-    let mut open = Open { response, reader: None, controller };
+    let mut open = Open { response, reader: None, controller, follows_caller };
     let body = match (head.ok(), read) {
         (true, Read::Stream) => return Ok((Reply::Answer(head, Body::Open), Some(open))),
         (true, Read::Whole(max)) => read_whole(&mut open, &head, max, timeout_ms, signal).await,
@@ -237,6 +246,10 @@ impl BodyReader {
     /// The next chunk, `None` at the end. A read that stalls for `timeout_ms` is a timeout.
     pub async fn next(&mut self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Option<Vec<u8>>, NoReply> {
         let Some(reader) = &self.reader else { return Ok(None) };
+        if signal.is_some_and(AbortSignal::aborted) {
+            self.cancel();
+            return Err(NoReply::Aborted);
+        }
         let read = reader.read().map_err(|e| NoReply::Connection { detail: describe(&e), refused: false })?;
         let step = match bounded(read, Some(timeout_ms), signal).await {
             Ok(step) => step,
@@ -285,9 +298,7 @@ impl BodyReader {
             // cancel() returns a promise that may reject; it has nothing left to tell us, but an
             // unawaited rejection would surface as an unhandled one.
             if let Ok(done) = reader.cancel() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
-                });
+                super::timer::ignore(&done);
             }
         }
     }

@@ -59,6 +59,16 @@ extern "C" {
     #[wasm_bindgen(method, getter, structural)]
     pub fn cause(this: &Thrown) -> JsValue;
 
+    /// `AbortSignal.any`, where the runtime has it (Node 20.3, Chrome 116, workerd).
+    #[wasm_bindgen(catch, js_namespace = AbortSignal, js_name = any)]
+    pub fn abort_signal_any(signals: &js_sys::Array) -> Result<web_sys::AbortSignal, JsValue>;
+
+    /// A promise, for `catch` with a plain JS function (js-sys wants a Rust closure).
+    #[derive(Debug, Clone)]
+    pub type Thenable;
+    #[wasm_bindgen(method, js_name = catch)]
+    pub fn catch_with(this: &Thenable, handler: &Function) -> JsValue;
+
     /// `navigator`, where there is one.
     type Navigator;
     #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = navigator)]

@@ -65,6 +65,8 @@ impl Drop for Listener {
 /// cancelling a reader) is the caller's job.
 pub async fn bounded(work: Promise, timeout_ms: Option<u32>, signal: Option<&AbortSignal>) -> Result<JsValue, NoReply> {
     if signal.is_some_and(AbortSignal::aborted) {
+        // Nobody waits for `work` now; its rejection must not surface as an unhandled one.
+        ignore(&work);
         return Err(NoReply::Aborted);
     }
     let marker: JsValue = Object::new().into();
@@ -89,6 +91,16 @@ pub async fn bounded(work: Promise, timeout_ms: Option<u32>, signal: Option<&Abo
             NoReply::Connection { detail: describe(&e), refused: refused(&e) }
         }
     })
+}
+
+/// Marks a promise's rejection as handled, with a built-in function as the handler (`Boolean`: no
+/// Rust closure, and no code compiled from a string, which a strict CSP forbids).
+pub fn ignore(promise: &Promise) {
+    if let Ok(handler) = js_sys::Reflect::get(&js_sys::global(), &"Boolean".into()) {
+        if let Ok(handler) = handler.dyn_into::<Function>() {
+            promise.unchecked_ref::<super::js::Thenable>().catch_with(&handler);
+        }
+    }
 }
 
 /// Waits `ms` milliseconds; `Err(Aborted)` as soon as `signal` aborts.

@@ -242,11 +242,12 @@ const RESPONDERS = {
     });
   },
   echo_auth(fault, ctx) {
+    // `header=<name>` echoes that request header instead (an Azure-style `api-key`);
     // `bearer=no` echoes the token alone (no "Bearer " before it); `pad=<n>` puts n dots before the
     // sentence, to move the key to where a client might cut a long message; `as=html` answers with
     // a 502 HTML page carrying the same text, as a proxy would.
-    const { bearer, pad = '0', as } = fault.params;
-    const received = ctx.req.headers.authorization ?? '';
+    const { bearer, pad = '0', as, header = 'authorization' } = fault.params;
+    const received = ctx.req.headers[header] ?? '';
     const echoed = bearer === 'no' ? received.replace(/^Bearer\s+/i, '') : received;
     const text = `${'.'.repeat(Number(pad) || 0)}Incorrect API key provided: ${echoed}`;
     if (as === 'html') {

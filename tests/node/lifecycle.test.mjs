@@ -6,6 +6,7 @@
 import { test, before, after, beforeEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { getEventListeners } from 'node:events';
 import { startMock } from '../mock-provider/server.mjs';
 import { BatchClient, BatchError, validateRequests, toJsonl } from 'llm-batches';
 
@@ -450,6 +451,17 @@ describe('results', () => {
     const { thrown, signal } = await abortedBodyRead();
     assert.ok(thrown instanceof Error || thrown === signal.reason, `rejected with ${Object.prototype.toString.call(thrown)}`);
     assert.equal(thrown.name, 'AbortError');
+  });
+
+  test('fileContent leaves no listener on the caller\'s signal, however often it is called', async () => {
+    const file = await client().uploadFile('{"a":1}\n');
+    const controller = new AbortController();
+    for (let i = 0; i < 25; i++) {
+      const res = await client().fileContent(file.id, { signal: controller.signal });
+      await res.arrayBuffer();
+    }
+    // Node warns past 10 listeners; the request's own signal follows the caller's instead.
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   });
 
   test('memory: 100,000 lines (~55 MB) stream through with bounded wasm memory', async (t) => {

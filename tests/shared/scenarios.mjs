@@ -727,6 +727,75 @@ export const scenarios = [
       }
     },
   },
+  // ---- hardening: arguments and secrets ------------------------------------------------------------
+  {
+    name: "argument errors are BatchErrors: watch(5), watch('x'), list(7), a key beyond Latin-1, a password in baseURL",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      for (const [what, call] of [
+        ["watch(5)", () => c.watch(5)],
+        ["watch('x')", () => c.watch("x")],
+        ["list(7)", () => c.list(7)],
+        ["retrieve('b', 5)", () => c.retrieve("batch_oai_000", 5)],
+      ]) {
+        const err = await rejection(call, what);
+        assertBatchError(lib, err, { kind: "invalid_argument" }, what);
+      }
+      const key = thrown(() => new lib.BatchClient({ apiKey: "sk-ключ" }), "a key beyond U+00FF");
+      assertBatchError(lib, key, { kind: "invalid_argument" }, "a key beyond U+00FF");
+      const password = thrown(() => new lib.BatchClient({ apiKey: "x", baseURL: "https://user:hunter2-secret@example.com/v1" }), "a password in baseURL");
+      assertBatchError(lib, password, { kind: "invalid_argument" }, "a password in baseURL");
+      assertNoSecret(password, ["hunter2-secret"], "a password in baseURL");
+      // null options are no options.
+      assert.equal((await c.list(null)).object, "list", "list(null)");
+      assert.equal((await c.retrieve("batch_oai_000", null)).id, "batch_oai_000", "retrieve(id, null)");
+    },
+  },
+  {
+    name: "a secret in defaultHeaders that the provider echoes is redacted",
+    async run(lib, ctx) {
+      const secret = `azure-key-${randomSuffix()}`;
+      const c = client(lib, {
+        baseURL: urls(ctx).openai,
+        maxRetries: 0,
+        defaultHeaders: { authorization: "Bearer x", "api-key": secret, "x-mock-fault": fault("echo_auth;header=api-key", 1, "echo-header") },
+      });
+      const err = await rejection(() => c.retrieve("batch_oai_000"), "retrieve with the api-key echoed");
+      assertBatchError(lib, err, { kind: "api", status: 400 }, "echoed api-key");
+      assertNoSecret(err, [secret], "echoed api-key");
+      assert.match(err.message, /\[redacted\]/, "the echo is marked");
+    },
+  },
+  {
+    name: "listAll follows a provider cursor longer than 512 bytes or ending in a blank",
+    async run(lib) {
+      const cursors = [`${"c".repeat(900)}`, "cursor with a trailing blank "];
+      const seen = [];
+      const fetchFn = async (url) => {
+        seen.push(new URL(url).searchParams.get("after"));
+        const n = seen.length;
+        const last = n <= cursors.length ? cursors[n - 1] : "end";
+        const body = { object: "list", data: [{ id: last, status: "completed" }], last_id: last, has_more: n <= cursors.length };
+        return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+      };
+      const c = new lib.BatchClient({ apiKey: "x", fetch: fetchFn });
+      const ids = [];
+      for await (const b of c.listAll()) ids.push(b.id);
+      assert.equal(ids.length, 3, "three pages");
+      assert.deepEqual(seen, [null, ...cursors], "each cursor sent as the provider gave it");
+    },
+  },
+  {
+    name: "validateRequests: body.model is optional where the endpoint makes it so",
+    async run(lib) {
+      for (const url of ["/v1/moderations", "/v1/images/generations", "/v1/responses"]) {
+        const report = lib.validateRequests([{ custom_id: "a", method: "POST", url, body: { input: "x" } }]);
+        assert.equal(report.ok, true, `${url}: ${show(report.errors)}`);
+      }
+      const chat = lib.validateRequests([{ custom_id: "a", method: "POST", url: "/v1/chat/completions", body: { messages: [] } }]);
+      assert.equal(chat.ok, false, "chat completions still need a model");
+    },
+  },
   // ---- the lifecycle: upload, create, waitFor, results (the mock moves a batch one status a step) ----
   ...["openai", "ppinfra"].map((dialect) => ({
     name: `lifecycle (${dialect}): uploadFile → create → waitFor → results, in order`,

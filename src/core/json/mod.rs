@@ -18,8 +18,8 @@ mod write;
 
 #[cfg(test)]
 use scan::string_run;
-pub use scan::{Problem, SyntaxError};
-pub use value::{Entries, Items, Json, Kind, Number};
+pub use scan::{Json, Kind, Problem, Scanned, Scanner, SyntaxError};
+pub use value::{Entries, Items, Number};
 pub use write::{Array, Object, Out};
 
 /// `text` without a leading UTF-8 byte order mark (which `response.text()` strips too).

@@ -9,7 +9,67 @@
 //! taken as written, lone surrogates included; numbers may have any number of digits and any
 //! exponent (`1e400` is `Infinity` to `JSON.parse`); duplicate keys are allowed.
 
-use super::value::{Json, Kind, ASCII, PLAIN};
+/// The type of a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number, any number of digits.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl Kind {
+    /// The type's name with an article, for messages ("expected a batch object, got an array").
+    pub fn described(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::String => "a string",
+            Kind::Array => "an array",
+            Kind::Object => "an object",
+        }
+    }
+}
+
+/// No byte from 0x80 up in the value's text.
+pub(crate) const ASCII: u8 = 1;
+/// A string written without escapes.
+pub(crate) const PLAIN: u8 = 2;
+
+/// A JSON value that was checked when its text was scanned and is read from that text on demand:
+/// strings keep their escapes, numbers their digits and objects their key order (duplicate keys
+/// included) until written out, so what is passed through is exactly what was sent. Reading
+/// follows `JSON.parse`: [`Json::get`] finds the last of a duplicated key, strings decode with
+/// lone surrogates (and invalid UTF-8) as U+FFFD.
+///
+/// ```
+/// use llm_batches::core::Json;
+/// let json = Json::parse(br#"{"n": 0.9856906946328695, "a": "x\ud800", "n": 1e400}"#).unwrap();
+/// assert_eq!(json.get("n").unwrap().text(), b"1e400");
+/// assert_eq!(json.get("a").unwrap().as_str().unwrap(), "x\u{fffd}");
+/// assert_eq!(json.entries().map(|(k, _)| k.as_str().unwrap().into_owned()).collect::<Vec<_>>(), ["n", "a", "n"]);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Json<'a> {
+    pub(super) text: &'a [u8],
+    pub(super) kind: Kind,
+    pub(super) flags: u8,
+}
+
+impl<'a> Json<'a> {
+    pub(crate) fn from_parts(text: &'a [u8], kind: Kind, flags: u8) -> Self {
+        Json { text, kind, flags }
+    }
+}
 
 /// Where and why text is not JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +126,8 @@ impl SyntaxError {
     }
 }
 
-pub(super) type Scanned<T> = Result<T, SyntaxError>;
+/// A step of scanning: its result, or where the text stopped being JSON.
+pub type Scanned<T> = Result<T, SyntaxError>;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -150,15 +211,16 @@ impl Nesting {
     }
 }
 
-/// A cursor over JSON text.
+/// A cursor over JSON text: it checks what it passes, value by value, with no recursion.
 #[derive(Debug, Clone)]
-pub(crate) struct Scanner<'a> {
+pub struct Scanner<'a> {
     pub(crate) b: &'a [u8],
     pub(crate) i: usize,
 }
 
 impl<'a> Scanner<'a> {
-    pub(crate) fn new(b: &'a [u8]) -> Self {
+    /// A scanner at the start of `b`.
+    pub fn new(b: &'a [u8]) -> Self {
         Scanner { b, i: 0 }
     }
 
@@ -189,7 +251,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// At the end of the text, but for white space.
-    pub(crate) fn at_end(&mut self) -> Scanned<()> {
+    pub fn at_end(&mut self) -> Scanned<()> {
         self.ws();
         match self.peek() {
             None => Ok(()),
@@ -308,7 +370,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// One value after optional white space, checked and skipped.
-    pub(crate) fn value(&mut self) -> Scanned<Json<'a>> {
+    pub fn value(&mut self) -> Scanned<Json<'a>> {
         self.ws();
         let start = self.i;
         let scalar = |s: &Self, kind: Kind, flags: u8| Ok(Json::from_parts(s.span(start), kind, flags));
@@ -393,9 +455,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Inside an object whose `{` was consumed: the next key and value, or `None` at `}`.
-    /// `first` says whether an entry was read before (then a comma is due).
-    pub(crate) fn entry(&mut self, first: bool) -> Scanned<Option<(Json<'a>, Json<'a>)>> {
+    /// Inside an object whose `{` was consumed: the next key (the cursor then at its value), or
+    /// `None` at `}`. `first` says whether an entry was read before (then a comma is due).
+    fn next_key(&mut self, first: bool) -> Scanned<Option<Json<'a>>> {
         self.ws();
         match self.peek() {
             Some(b'}') => {
@@ -409,9 +471,69 @@ impl<'a> Scanner<'a> {
         self.ws();
         let start = self.i;
         let (flags, end) = self.key()?;
-        let key = Json::from_parts(self.b.get(start..end).unwrap_or_default(), Kind::String, flags);
-        let value = self.value()?;
-        Ok(Some((key, value)))
+        Ok(Some(Json::from_parts(self.b.get(start..end).unwrap_or_default(), Kind::String, flags)))
+    }
+
+    /// Inside an object whose `{` was consumed: the next key and value, or `None` at `}`.
+    pub(crate) fn entry(&mut self, first: bool) -> Scanned<Option<(Json<'a>, Json<'a>)>> {
+        match self.next_key(first)? {
+            Some(key) => Ok(Some((key, self.value()?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Walks the object at the cursor (after white space) once: `f` gets each key with the cursor at
+    /// its value, and must consume the value — skip it with [`Scanner::value`], or walk into it — and
+    /// hand it back. Answers the whole object. Anything else at the cursor is a syntax error.
+    pub fn object(&mut self, mut f: impl FnMut(&mut Self, Json<'a>) -> Scanned<Json<'a>>) -> Scanned<Json<'a>> {
+        self.ws();
+        let start = self.i;
+        if self.peek() != Some(b'{') {
+            return Err(self.error(Problem::Unexpected(0)));
+        }
+        self.i += 1;
+        let mut ascii = true;
+        let mut first = true;
+        while let Some(key) = self.next_key(first)? {
+            first = false;
+            let value = f(self, key)?;
+            ascii &= key.flags & value.flags & ASCII != 0;
+        }
+        Ok(Json::from_parts(self.span(start), Kind::Object, if ascii { ASCII } else { 0 }))
+    }
+
+    /// Walks the array at the cursor (after white space) once: `f` consumes each item (see
+    /// [`Scanner::object`]). Answers the whole array.
+    pub fn array(&mut self, mut f: impl FnMut(&mut Self) -> Scanned<Json<'a>>) -> Scanned<Json<'a>> {
+        self.ws();
+        let start = self.i;
+        if self.peek() != Some(b'[') {
+            return Err(self.error(Problem::Unexpected(0)));
+        }
+        self.i += 1;
+        let mut ascii = true;
+        let mut first = true;
+        loop {
+            self.ws();
+            match self.peek() {
+                Some(b']') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(b',') if !first => self.i += 1,
+                _ if first => {}
+                _ => return Err(self.error(Problem::ExpectedCommaOrClose)),
+            }
+            first = false;
+            ascii &= f(self)?.flags & ASCII != 0;
+        }
+        Ok(Json::from_parts(self.span(start), Kind::Array, if ascii { ASCII } else { 0 }))
+    }
+
+    /// The next value's first byte (after white space), without consuming it.
+    pub fn next_byte(&mut self) -> Option<u8> {
+        self.ws();
+        self.peek()
     }
 
     /// Inside an array whose `[` was consumed: the next item, or `None` at `]`.

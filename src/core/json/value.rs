@@ -1,71 +1,12 @@
-//! [`Json`]: a checked JSON value as the text it was sent as, opened only where it is looked at.
+//! Reading a [`Json`] value: strings decoded, numbers read, objects and arrays walked, all from
+//! the text it was sent as and only where it is looked at.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use super::scan::{Scanned, Scanner, SyntaxError};
-
-/// The type of a JSON value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `null`.
-    Null,
-    /// `true` or `false`.
-    Bool,
-    /// A number, any number of digits.
-    Number,
-    /// A string.
-    String,
-    /// An array.
-    Array,
-    /// An object.
-    Object,
-}
-
-impl Kind {
-    /// The type's name with an article, for messages ("expected a batch object, got an array").
-    pub fn described(self) -> &'static str {
-        match self {
-            Kind::Null => "null",
-            Kind::Bool => "a boolean",
-            Kind::Number => "a number",
-            Kind::String => "a string",
-            Kind::Array => "an array",
-            Kind::Object => "an object",
-        }
-    }
-}
-
-/// No byte from 0x80 up in the value's text.
-pub(crate) const ASCII: u8 = 1;
-/// A string written without escapes.
-pub(crate) const PLAIN: u8 = 2;
-
-/// A JSON value that was checked when its text was scanned and is read from that text on demand:
-/// strings keep their escapes, numbers their digits and objects their key order (duplicate keys
-/// included) until written out, so what is passed through is exactly what was sent. Reading
-/// follows `JSON.parse`: [`Json::get`] finds the last of a duplicated key, strings decode with
-/// lone surrogates (and invalid UTF-8) as U+FFFD.
-///
-/// ```
-/// use llm_batches::core::Json;
-/// let json = Json::parse(br#"{"n": 0.9856906946328695, "a": "x\ud800", "n": 1e400}"#).unwrap();
-/// assert_eq!(json.get("n").unwrap().text(), b"1e400");
-/// assert_eq!(json.get("a").unwrap().as_str().unwrap(), "x\u{fffd}");
-/// assert_eq!(json.entries().map(|(k, _)| k.as_str().unwrap().into_owned()).collect::<Vec<_>>(), ["n", "a", "n"]);
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Json<'a> {
-    text: &'a [u8],
-    kind: Kind,
-    flags: u8,
-}
+use super::scan::{Json, Kind, Scanned, Scanner, SyntaxError, ASCII, PLAIN};
 
 impl<'a> Json<'a> {
-    pub(crate) fn from_parts(text: &'a [u8], kind: Kind, flags: u8) -> Self {
-        Json { text, kind, flags }
-    }
-
     /// `null`, as a value to hand around.
     pub const NULL: Json<'static> = Json { text: b"null", kind: Kind::Null, flags: ASCII };
 
@@ -156,6 +97,18 @@ impl<'a> Json<'a> {
     /// The value of `key` in an object: the last one, as `JSON.parse` keeps it.
     pub fn get(&self, key: &str) -> Option<Json<'a>> {
         self.entries().filter(|(k, _)| k.is_str(key)).last().map(|(_, v)| v)
+    }
+
+    /// An object key's name as bytes, decoded only when it has escapes (for matching names).
+    pub fn key_bytes(&self) -> Cow<'a, [u8]> {
+        match self.plain_bytes() {
+            Some(bytes) => Cow::Borrowed(bytes),
+            None => match self.as_str() {
+                Some(Cow::Borrowed(s)) => Cow::Borrowed(s.as_bytes()),
+                Some(Cow::Owned(s)) => Cow::Owned(s.into_bytes()),
+                None => Cow::Borrowed(b""),
+            },
+        }
     }
 
     /// A non-empty string, as text ([`Json::as_str`]).

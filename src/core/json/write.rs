@@ -1,7 +1,7 @@
 //! [`Out`]: JSON text being written, with whether it is all ASCII (then the edge hands it to JS
 //! by a plain copy instead of a UTF-8 decode).
 
-use super::value::Json;
+use super::scan::Json;
 
 /// JSON text under construction. Values taken from the input are copied as they were sent
 /// ([`Out::raw`]); values we make are written by the methods below.
@@ -15,6 +15,11 @@ impl Out {
     /// Empty, with room for `bytes`.
     pub fn with_capacity(bytes: usize) -> Self {
         Out { buf: Vec::with_capacity(bytes), non_ascii: false }
+    }
+
+    /// Room for `bytes` more without growing (exactly, for a large one: a 60 MB line must not take 128 MB).
+    pub fn reserve(&mut self, bytes: usize) {
+        self.buf.reserve(bytes);
     }
 
     /// The text so far.

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use super::record::key_name;
 use crate::core::json::{Json, Kind, Object, Out};
 
 /// The three counts, and the provider's own counts object when there is one: its other keys
@@ -42,7 +41,7 @@ impl<'a> Counts<'a> {
     pub fn read(object: Option<Json<'a>>) -> [Option<u64>; 3] {
         let mut found = [None; 3];
         for (key, value) in object.iter().flat_map(Json::entries) {
-            if let Some(slot) = which(&key_name(&key)).and_then(|i| found.get_mut(i)) {
+            if let Some(slot) = which(&key.key_bytes()).and_then(|i| found.get_mut(i)) {
                 *slot = count(value);
             }
         }
@@ -90,7 +89,7 @@ pub fn write_counts(counts: &Counts<'_>, out: &mut Out) {
     let mut written = 0u8;
     if let Some(source) = counts.source {
         for (key, value) in source.entries() {
-            let name: Cow<'_, [u8]> = key_name(&key);
+            let name: Cow<'_, [u8]> = key.key_bytes();
             match which(&name) {
                 Some(i) if written & (1 << i) == 0 => {
                     written |= 1 << i;

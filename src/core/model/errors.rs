@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 
 use super::counts::count;
-use super::record::key_name;
 use crate::core::json::{Array, Json, Kind, Object, Out};
 
 /// How deep `errors` sent as JSON inside a string is unwrapped (a string of a string of …).
@@ -30,7 +29,7 @@ fn is_empty(value: Json<'_>, depth: u32) -> bool {
         Kind::Object => {
             let data = value.get("data");
             match data.map(|d| d.kind()) {
-                Some(Kind::Null) | None => value.entries().all(|(k, _)| matches!(&*key_name(&k), b"object" | b"data")),
+                Some(Kind::Null) | None => value.entries().all(|(k, _)| matches!(&*k.key_bytes(), b"object" | b"data")),
                 _ => false,
             }
         }
@@ -75,7 +74,7 @@ fn write_list(value: Json<'_>, out: &mut Out, depth: u32) {
                 let mut object = Object::begin(out);
                 let mut wrote = [false; 2];
                 for (key, v) in value.entries() {
-                    match &*key_name(&key) {
+                    match &*key.key_bytes() {
                         b"object" => {
                             if !std::mem::replace(&mut wrote[0], true) {
                                 object.key(out, "object");
@@ -158,7 +157,7 @@ fn write_entry(value: Json<'_>, out: &mut Out) {
     // The message: `message`, else `msg`, else `error` (the last of each, as JSON.parse keeps it).
     let (mut message, mut msg, mut error) = (None, None, None);
     for (key, v) in value.entries() {
-        match &*key_name(&key) {
+        match &*key.key_bytes() {
             b"message" => message = Some(v),
             b"msg" => msg = Some(v),
             b"error" => error = Some(v),
@@ -174,7 +173,7 @@ fn write_entry(value: Json<'_>, out: &mut Out) {
     let mut object = Object::begin(out);
     let mut written = 0u8; // code, message, param, line
     for (key, v) in value.entries() {
-        let name: Cow<'_, [u8]> = key_name(&key);
+        let name: Cow<'_, [u8]> = key.key_bytes();
         let field = match &*name {
             b"code" => Some(0),
             b"param" => Some(2),

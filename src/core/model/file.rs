@@ -2,7 +2,8 @@
 //! purpose, status }` plus every other field as sent.
 
 use super::record::{text_value, Record, Role, Schema, Value};
-use crate::core::json::{Json, Kind, Out};
+use crate::core::error::{Error, Result};
+use crate::core::json::{Json, Kind, Out, Scanner};
 
 /// A modelled field of a file object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,20 +92,11 @@ pub fn file_value(slot: FileSlot, value: Json<'_>) -> Value<'_> {
     }
 }
 
-/// Normalises an OpenAI-shaped file object into `out`; `None` when it has no id (nothing can be
-/// done with a file without one).
-pub fn write_openai_file(value: Json<'_>, out: &mut Out) -> Option<()> {
-    if value.kind() != Kind::Object {
-        return None;
-    }
+/// Walks an OpenAI-shaped file object at the cursor and writes it normalised into `out`; a file
+/// without an id is an `invalid_response` (nothing can be done with it).
+pub fn write_openai_file(scan: &mut Scanner<'_>, out: &mut Out) -> Result<()> {
     let mut record = FileRecord::default();
-    record.reset(value);
-    for (key, v) in value.entries() {
-        match FileSlot::of(&super::record::key_name(&key)) {
-            Some(slot) => record.push(key, v, Role::Slot(slot)),
-            None => record.push(key, v, Role::Pass),
-        }
-    }
+    record.walk(scan, "a file", |name| FileSlot::of(name).map_or(Role::Pass, Role::Slot))?;
     for &slot in FileSlot::ALL {
         let value = record.sent(slot).map_or(Value::Missing, |v| file_value(slot, v));
         record.set(slot, value);
@@ -115,8 +107,8 @@ pub fn write_openai_file(value: Json<'_>, out: &mut Out) -> Option<()> {
         _ => false,
     };
     if !has_id {
-        return None;
+        return Err(Error::invalid_response("the file object has no id"));
     }
     record.write(out);
-    Some(())
+    Ok(())
 }

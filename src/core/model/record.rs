@@ -13,7 +13,8 @@ use std::borrow::Cow;
 
 use super::counts::{write_counts, Counts};
 use super::errors::write_errors;
-use crate::core::json::{Json, Kind, Object, Out};
+use crate::core::error::{Error, Result};
+use crate::core::json::{Json, Kind, Object, Out, Scanner};
 
 /// The modelled fields of one of our objects.
 pub trait Schema: Copy + Eq + std::fmt::Debug + 'static {
@@ -130,12 +131,42 @@ impl<'a, S: Schema, const N: usize> Default for Record<'a, S, N> {
 
 impl<'a, S: Schema, const N: usize> Record<'a, S, N> {
     /// Starts over for the next object, keeping the allocations.
-    pub fn reset(&mut self, source: Json<'a>) {
-        self.source = Some(source);
+    pub fn reset(&mut self) {
+        self.source = None;
         self.entries.clear();
         self.values = std::array::from_fn(|_| Value::Missing);
         self.at = [NONE; N];
         self.reshaped = false;
+    }
+
+    /// The provider's whole object, once walked (copied whole when nothing in it needs a change).
+    pub fn set_source(&mut self, source: Json<'a>) {
+        self.source = Some(source);
+    }
+
+    /// Walks the object at the cursor, adding each entry with the role `role` gives its key (the
+    /// value skipped and checked, not read).
+    pub fn walk(&mut self, scan: &mut Scanner<'a>, what: &str, role: impl Fn(&[u8]) -> Role<S>) -> Result<()> {
+        self.reset();
+        match scan.next_byte() {
+            Some(b'{') => {}
+            Some(_) => {
+                let value = scan.value()?;
+                return Err(Error::invalid_response(format!(
+                    "expected {what} object, got {}",
+                    value.kind().described()
+                )));
+            }
+            None => return Err(Error::invalid_response(format!("expected {what} object, got nothing"))),
+        }
+        let source = scan.object(|scan, key| {
+            let value = scan.value()?;
+            let r = role(&key.key_bytes());
+            self.push(key, value, r);
+            Ok(value)
+        })?;
+        self.set_source(source);
+        Ok(())
     }
 
     /// Adds an entry of the provider's object. A modelled key's first entry is where its value goes.
@@ -220,18 +251,6 @@ impl<'a, S: Schema, const N: usize> Record<'a, S, N> {
             }
         }
         object.end(out);
-    }
-}
-
-/// The name of an object key, decoded only when it has escapes.
-pub fn key_name<'a>(key: &Json<'a>) -> Cow<'a, [u8]> {
-    match key.plain_bytes() {
-        Some(bytes) => Cow::Borrowed(bytes),
-        None => match key.as_str() {
-            Some(Cow::Borrowed(s)) => Cow::Borrowed(s.as_bytes()),
-            Some(Cow::Owned(s)) => Cow::Owned(s.into_bytes()),
-            None => Cow::Borrowed(b""),
-        },
     }
 }
 

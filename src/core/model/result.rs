@@ -4,8 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::record::key_name;
-use crate::core::json::{Json, Kind, Object, Out, SyntaxError};
+use crate::core::json::{Json, Kind, Object, Out, Scanned, Scanner, SyntaxError};
 
 /// Which file of a batch a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +35,13 @@ pub struct LineAt {
 }
 
 /// A `response` being written: `{ status_code, request_id, body }` plus the provider's other keys.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Response<'a> {
     /// `null`.
     #[default]
     Null,
-    /// An OpenAI-style response object, normalised key by key.
-    Object(Json<'a>),
+    /// An OpenAI-style response object (its entries, as walked), normalised key by key.
+    Object(Vec<(Json<'a>, Json<'a>)>),
     /// A response we build: a status code and the body as sent.
     Made {
         /// `status_code`.
@@ -67,6 +66,8 @@ pub enum ErrorOut<'a> {
 /// The modelled parts of a result line, and what becomes of each key of the provider's line.
 #[derive(Debug, Default)]
 pub struct ResultLine<'a> {
+    /// The provider's line: its entries in order, as walked.
+    pub entries: Vec<(Json<'a>, Json<'a>)>,
     /// `custom_id`, as [`text`] makes it.
     pub custom_id: Option<Json<'a>>,
     /// `id`.
@@ -117,13 +118,18 @@ impl Part {
     }
 }
 
-impl ResultLine<'_> {
-    /// Writes the normalised line: `line` (the provider's object) with the parts in place.
-    pub fn write(&self, line: Json<'_>, at: LineAt, out: &mut Out) {
+impl<'a> ResultLine<'a> {
+    /// The last value of `key` in the line (what `JSON.parse` keeps).
+    pub fn get(&self, key: &str) -> Option<Json<'a>> {
+        self.entries.iter().rev().find(|(k, _)| k.is_str(key)).map(|(_, v)| *v)
+    }
+
+    /// Writes the normalised line: the provider's entries with the parts in place.
+    pub fn write(&self, at: LineAt, out: &mut Out) {
         let mut object = Object::begin(out);
         let mut written = 0u8;
-        for (key, value) in line.entries() {
-            let name = key_name(&key);
+        for &(key, value) in &self.entries {
+            let name = key.key_bytes();
             if self.consumed.iter().any(|c| c.as_bytes() == &*name) {
                 continue;
             }
@@ -154,7 +160,7 @@ impl ResultLine<'_> {
         match part {
             Part::Id => text(self.id, out),
             Part::CustomId => text(self.custom_id, out),
-            Part::Response => write_response(self.response, out),
+            Part::Response => write_response(&self.response, out),
             Part::Error => write_error(&self.error, out),
             Part::Line => out.u64(at.number),
             Part::Source => out.string(at.source.as_str()),
@@ -180,21 +186,22 @@ pub fn status_code(value: Json<'_>) -> Option<u64> {
     }
 }
 
-fn write_response(response: Response<'_>, out: &mut Out) {
+fn write_response(response: &Response<'_>, out: &mut Out) {
     match response {
         Response::Null => out.null(),
         Response::Made { status_code, body } => {
             out.ascii(br#"{"status_code":"#);
-            out.u64(u64::from(status_code));
+            out.u64(u64::from(*status_code));
             out.ascii(br#","request_id":null,"body":"#);
-            out.raw(body);
+            out.raw(*body);
             out.byte(b'}');
         }
-        Response::Object(response) => {
+        Response::Object(entries) => {
+            let last = |key: &str| entries.iter().rev().find(|(k, _)| k.is_str(key)).map(|(_, v)| *v);
             let mut object = Object::begin(out);
             let mut written = 0u8; // status_code, request_id, body
-            for (key, value) in response.entries() {
-                let name = key_name(&key);
+            for &(key, value) in entries {
+                let name = key.key_bytes();
                 let i = match &*name {
                     b"status_code" => 0,
                     b"request_id" => 1,
@@ -207,12 +214,12 @@ fn write_response(response: Response<'_>, out: &mut Out) {
                 };
                 if written & (1 << i) == 0 {
                     written |= 1 << i;
-                    write_response_part(&mut object, response, i, out);
+                    write_response_part(&mut object, &last, i, out);
                 }
             }
             for i in 0..3 {
                 if written & (1 << i) == 0 {
-                    write_response_part(&mut object, response, i, out);
+                    write_response_part(&mut object, &last, i, out);
                 }
             }
             object.end(out);
@@ -220,22 +227,22 @@ fn write_response(response: Response<'_>, out: &mut Out) {
     }
 }
 
-fn write_response_part(object: &mut Object, response: Json<'_>, i: u8, out: &mut Out) {
+fn write_response_part<'a>(object: &mut Object, last: &dyn Fn(&str) -> Option<Json<'a>>, i: u8, out: &mut Out) {
     match i {
         0 => {
             object.key(out, "status_code");
-            match response.get("status_code").and_then(status_code) {
+            match last("status_code").and_then(status_code) {
                 Some(n) => out.u64(n),
                 None => out.null(),
             }
         }
         1 => {
             object.key(out, "request_id");
-            text(response.get("request_id"), out);
+            text(last("request_id"), out);
         }
         _ => {
             object.key(out, "body");
-            out.raw_or_null(response.get("body"));
+            out.raw_or_null(last("body"));
         }
     }
 }
@@ -282,23 +289,58 @@ fn is_text(value: Json<'_>) -> bool {
     (value.kind() == Kind::String && value.text().len() > 2) || value.kind() == Kind::Number
 }
 
-/// The OpenAI line (`{ id, custom_id, response, error }`), also what most other providers write:
-/// when `error` says nothing, an error in `response.body.error` is surfaced there.
-pub fn openai_line(line: Json<'_>) -> ResultLine<'_> {
-    let response = match line.get("response") {
-        Some(r) if r.kind() == Kind::Object => Response::Object(r),
-        _ => Response::Null,
-    };
+/// The OpenAI line (`{ id, custom_id, response, error }`), also what most other providers write,
+/// walked once: `response` and its `body` are walked into for the `error` a body may carry, which is
+/// surfaced when the line's own `error` says nothing.
+pub fn openai_line<'a>(scan: &mut Scanner<'a>) -> Scanned<ResultLine<'a>> {
+    let mut line = ResultLine::default();
+    let mut response: Option<Vec<(Json<'a>, Json<'a>)>> = None;
+    let mut body_error: Option<Json<'a>> = None;
+    scan.object(|scan, key| {
+        let value = if key.is_str("response") && scan.next_byte() == Some(b'{') {
+            let mut entries = Vec::new();
+            body_error = None;
+            let walked = scan.object(|scan, k| {
+                let v = if k.is_str("body") {
+                    body_error = None;
+                    if scan.next_byte() == Some(b'{') {
+                        scan.object(|scan, bk| {
+                            let bv = scan.value()?;
+                            if bk.is_str("error") {
+                                body_error = Some(bv);
+                            }
+                            Ok(bv)
+                        })?
+                    } else {
+                        scan.value()?
+                    }
+                } else {
+                    scan.value()?
+                };
+                entries.push((k, v));
+                Ok(v)
+            })?;
+            response = Some(entries);
+            walked
+        } else {
+            let value = scan.value()?;
+            if key.is_str("response") {
+                (response, body_error) = (None, None);
+            }
+            value
+        };
+        line.entries.push((key, value));
+        Ok(value)
+    })?;
+    line.custom_id = line.get("custom_id");
+    line.id = line.get("id");
     let own = line.get("error").filter(|e| is_error(*e));
-    let body_error = || match response {
-        Response::Object(r) => r.get("body").and_then(|b| b.get("error")).filter(|e| is_error(*e)),
-        _ => None,
-    };
-    let error = match own.or_else(body_error) {
+    line.error = match own.or(body_error.filter(|e| is_error(*e))) {
         Some(e) => ErrorOut::Sent(e),
         None => ErrorOut::Null,
     };
-    ResultLine { custom_id: line.get("custom_id"), id: line.get("id"), response, error, consumed: &[] }
+    line.response = response.map_or(Response::Null, Response::Object);
+    Ok(line)
 }
 
 /// A line that is not a JSON object: it still comes out, with its number and text, so nothing is

@@ -4,10 +4,12 @@
 use super::exchange::{Answered, Exchange, Step};
 use super::retry::Safety;
 use super::{Action, Env, Event, Op, Text};
-use crate::core::config::{Config, ListQuery};
-use crate::core::error::Result;
-use crate::core::http::{read_json, Request};
-use crate::core::json::Out;
+use crate::core::config::ListQuery;
+use crate::core::error::{Error, Result};
+use crate::core::http::{answer_error, read_body, Request};
+use crate::core::json::{Out, Scanner};
+use crate::core::model::PageSummary;
+use crate::core::providers::Cx;
 
 /// What an answer becomes.
 #[derive(Debug, Clone)]
@@ -31,20 +33,20 @@ pub struct Call {
 
 impl Call {
     /// `GET` a batch.
-    pub fn retrieve(config: &Config, id: &str) -> Result<Self> {
-        let request = config.provider.api.retrieve(config, id)?;
+    pub fn retrieve(cx: &Cx<'_>, id: &str) -> Result<Self> {
+        let request = cx.api().retrieve(cx, id)?;
         Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Batch })
     }
 
     /// `GET` a page of batches.
-    pub fn list(config: &Config, query: ListQuery) -> Result<Self> {
-        let request = config.provider.api.list(config, &query)?;
+    pub fn list(cx: &Cx<'_>, query: ListQuery) -> Result<Self> {
+        let request = cx.api().list(cx, &query)?;
         Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Page(query) })
     }
 
     /// Cancel a batch.
-    pub fn cancel(config: &Config, id: &str) -> Result<Self> {
-        let request = config.provider.api.cancel(config, id)?;
+    pub fn cancel(cx: &Cx<'_>, id: &str) -> Result<Self> {
+        let request = cx.api().cancel(cx, id)?;
         Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Batch })
     }
 
@@ -54,25 +56,44 @@ impl Call {
     }
 
     /// `GET` a file's content, the body left open.
-    pub fn file_content(config: &Config, file_id: &str) -> Result<Self> {
-        let request = config.provider.api.file_content(config, file_id)?;
+    pub fn file_content(cx: &Cx<'_>, file_id: &str) -> Result<Self> {
+        let request = cx.api().file_content(cx, file_id)?;
         Ok(Call { exchange: Exchange::streaming(request), finish: Finish::Response })
     }
 }
 
-/// A 2xx answer as `finish` says.
-pub fn finish(config: &Config, finish: &Finish, answered: &Answered) -> Result<Text> {
-    let json = read_json(&answered.head, &answered.body)?;
-    let api = config.provider.api;
-    let mut out = Out::with_capacity(answered.body.len() + answered.body.len() / 16 + 256);
-    let result = match finish {
-        Finish::Batch => api.batch(config, api.created(json), &mut out).map(drop),
-        Finish::Page(query) => api.page(config, json, query, &mut out).map(drop),
-        Finish::File => api.file(config, json, &mut out),
-        Finish::Response => Ok(()),
-    };
-    result.map_err(|e| crate::core::http::invalid(&answered.head, e.message))?;
-    Ok(Text::from(out))
+/// A 2xx answer as `finish` says: its text walked once into our model.
+pub fn finish(cx: &Cx<'_>, finish: &Finish, answered: &Answered) -> Result<Text> {
+    match finish {
+        Finish::Page(query) => page(cx, query, answered).map(|(text, _)| text),
+        _ => read(answered, |scan, out| match finish {
+            Finish::File => cx.api().file(cx, scan, out),
+            _ => cx.api().batch(cx, scan, out).map(drop),
+        }),
+    }
+}
+
+/// A page answer: the normalised page and what paging needs of it.
+pub fn page(cx: &Cx<'_>, query: &ListQuery, answered: &Answered) -> Result<(Text, PageSummary)> {
+    let mut summary = PageSummary::default();
+    let text = read(answered, |scan, out| {
+        summary = cx.api().page(cx, scan, query, out)?;
+        Ok(())
+    })?;
+    Ok((text, summary))
+}
+
+/// Walks an answer's text with `walk`, which writes what it makes of it; then the text must end.
+/// A failure is said against the answer (the provider's own error when the answer is one).
+fn read(answered: &Answered, walk: impl FnOnce(&mut Scanner<'_>, &mut Out) -> Result<()>) -> Result<Text> {
+    let text = read_body(&answered.head, &answered.body)?;
+    let mut out = Out::with_capacity(text.len() + text.len() / 16 + 256);
+    let mut scan = Scanner::new(text);
+    let walked = walk(&mut scan, &mut out).and_then(|()| scan.at_end().map_err(Error::from));
+    match walked {
+        Ok(()) => Ok(Text::from(out)),
+        Err(error) => Err(answer_error(&answered.head, text, error)),
+    }
 }
 
 impl Op for Call {
@@ -85,7 +106,7 @@ impl Op for Call {
             Step::Act(action) => action,
             Step::Failed(failed) => Action::Done(Err(failed.error)),
             Step::Done(_) if matches!(self.finish, Finish::Response) => Action::DoneWithResponse,
-            Step::Done(answered) => Action::Done(finish(env.config, &self.finish, &answered).map(Some)),
+            Step::Done(answered) => Action::Done(finish(&env.cx, &self.finish, &answered).map(Some)),
         }
     }
 }

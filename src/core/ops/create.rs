@@ -25,7 +25,7 @@ use super::{Action, Env, Event, Op, Text};
 use crate::core::config::ListQuery;
 use crate::core::error::Error;
 use crate::core::json::{Json, Kind};
-use crate::core::providers::openai::{metadata_pairs, MARKER_KEY};
+use crate::core::providers::api::{metadata_pairs, MARKER_KEY};
 
 /// The waits before each round of lookups, in ms: a batch listed up to 5 s late is still found.
 pub const LOOKUP_ROUNDS_MS: [u32; 3] = [0, 1_500, 3_500];
@@ -69,7 +69,7 @@ impl Create {
 
     fn send(&mut self, env: &Env<'_>) -> Action {
         let params = Json::parse(self.params.as_bytes()).unwrap_or(Json::NULL);
-        let request = match env.config.provider.api.create(env.config, params, self.marker.as_deref()) {
+        let request = match env.cx.api().create(&env.cx, params, self.marker.as_deref()) {
             Ok(request) => request,
             Err(error) => return self.done(Err(error)),
         };
@@ -87,7 +87,7 @@ impl Create {
     fn sending(&mut self, env: &Env<'_>, step: Step) -> Action {
         match step {
             Step::Act(action) => action,
-            Step::Done(answered) => match finish(env.config, &Finish::Batch, &answered) {
+            Step::Done(answered) => match finish(&env.cx, &Finish::Batch, &answered) {
                 Ok(batch) => self.done(Ok(Some(batch))),
                 // A 200 carrying the provider's error made nothing; one we cannot read made the batch.
                 Err(error) if error.kind == crate::core::ErrorKind::Api => self.done(Err(error)),
@@ -117,7 +117,7 @@ impl Create {
     }
 
     fn look(&mut self, env: &Env<'_>, round: usize, pages: u32, query: ListQuery) -> Action {
-        let request = match env.config.provider.api.list(env.config, &query) {
+        let request = match env.cx.api().list(&env.cx, &query) {
             Ok(request) => request,
             Err(error) => return self.give_up(Some(error)),
         };
@@ -135,7 +135,7 @@ impl Create {
             Step::Failed(failed) => return self.give_up(Some(failed.error)),
             Step::Done(answered) => answered,
         };
-        let page = match finish(env.config, &Finish::Page(query.clone()), &answered) {
+        let (page, summary) = match super::calls::page(&env.cx, &query, &answered) {
             Ok(page) => page,
             Err(error) => return self.give_up(Some(error)),
         };
@@ -155,13 +155,7 @@ impl Create {
         };
         let since = self.started_s - SKEW_S;
         let older_than_call = !oldest_first && items.iter().filter_map(created).any(|t| t < since);
-        let summary = crate::core::model::PageSummary {
-            has_more: json.get("has_more").and_then(|h| h.as_bool()) == Some(true),
-            len: items.len(),
-            last_id: json.get("last_id").and_then(|v| v.as_str()).map(|s| s.into_owned()),
-            next: None,
-        };
-        let next = env.config.provider.api.next_page(env.config, &query, &summary);
+        let next = env.cx.api().next_page(&env.cx, &query, &summary);
         match next {
             Some(next) if !older_than_call && pages < MAX_LOOKUP_PAGES => self.look(env, round, pages, next),
             _ if round + 1 < LOOKUP_ROUNDS_MS.len() => {
@@ -175,7 +169,7 @@ impl Create {
     /// Every round done and no batch of this call listed.
     fn not_found(&mut self, env: &Env<'_>) -> Action {
         let Some(failed) = self.failure.take() else { return self.give_up(None) };
-        if failed.ambiguity == Ambiguity::Settled && !self.resent && env.config.max_retries > 0 {
+        if failed.ambiguity == Ambiguity::Settled && !self.resent && env.cx.config.max_retries > 0 {
             self.resent = true;
             return self.send(env);
         }
@@ -216,7 +210,7 @@ impl Op for Create {
             Phase::Start => {
                 self.started_s = env.now_ms / 1000.0;
                 let params = Json::parse(self.params.as_bytes()).unwrap_or(Json::NULL);
-                let limits = env.config.provider.limits;
+                let limits = env.cx.provider.limits;
                 let room = params.kind() == Kind::Object && metadata_pairs(params) < usize::from(limits.metadata_pairs);
                 self.marker = room.then(|| marker(env));
                 self.send(env)

@@ -94,14 +94,14 @@ impl Exchange {
                 let error = Error::new(ErrorKind::Timeout, "the time allowed for this call ran out");
                 return Step::Failed(Failed { error, ambiguity: Ambiguity::None });
             }
-            Some(left) => env.config.timeout_ms.min(left.min(f64::from(u32::MAX)) as u32),
-            None => env.config.timeout_ms,
+            Some(left) => env.cx.config.timeout_ms.min(left.min(f64::from(u32::MAX)) as u32),
+            None => env.cx.config.timeout_ms,
         };
         Step::Act(Action::Send { request: self.request.clone(), timeout_ms, read: self.read })
     }
 
     fn answered(&mut self, env: &Env<'_>, reply: Reply) -> Step {
-        let timeout_ms = env.config.timeout_ms;
+        let timeout_ms = env.cx.config.timeout_ms;
         let (failure, error, head) = match reply {
             Reply::None(NoReply::Aborted) => return fail(aborted(), Ambiguity::None),
             Reply::None(no_reply) => {
@@ -144,7 +144,7 @@ impl Exchange {
             retry_after: h.get(Header::RetryAfter),
             should_retry: h.get(Header::ShouldRetry),
         });
-        let max = env.config.max_retries;
+        let max = env.cx.config.max_retries;
         let delay = next_delay(max, self.retries, self.safety, failure, hints, env.now_ms, env.random);
         match delay {
             Some(ms) if self.left_ms(env).is_none_or(|left| f64::from(ms) < left) => Step::Act(Action::Sleep(ms)),
@@ -165,7 +165,7 @@ pub fn no_answer(env: &Env<'_>, request: &Request, no_reply: NoReply, timeout_ms
         NoReply::Aborted => (Failure::Timeout, aborted()),
         NoReply::Timeout => (Failure::Timeout, timed_out(request.host(), timeout_ms)),
         NoReply::Connection { detail, refused } => {
-            let hint = match env.config.runtime {
+            let hint = match env.cx.config.runtime {
                 Runtime::Browser => "it is down or unreachable, or the browser blocked the request (CORS)",
                 Runtime::Server => "it is down or unreachable",
             };

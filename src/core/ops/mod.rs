@@ -14,16 +14,16 @@ pub mod submit;
 pub mod wait;
 pub mod watch;
 
-use super::config::Config;
 use super::error::Error;
 use super::http::{Head, Request};
 use super::json::Out;
+use super::providers::Cx;
 
 /// What the world is like at a step.
 #[derive(Debug, Clone, Copy)]
 pub struct Env<'c> {
-    /// The client's settings.
-    pub config: &'c Config,
+    /// The provider and the client's settings.
+    pub cx: Cx<'c>,
     /// Unix time in milliseconds.
     pub now_ms: f64,
     /// Uniform in [0, 1), fresh for every step.

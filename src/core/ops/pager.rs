@@ -1,6 +1,6 @@
 //! `listAll`: every page of `list`, following the provider's own paging, never spinning.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use super::exchange::{Exchange, Step};
 use super::retry::Safety;
@@ -15,14 +15,14 @@ use crate::core::model::PageSummary;
 #[derive(Debug)]
 pub struct Pager {
     next: Option<ListQuery>,
-    seen: HashSet<(Option<String>, Option<String>)>,
+    seen: BTreeSet<(Option<String>, Option<String>)>,
     exchange: Option<Exchange>,
 }
 
 impl Pager {
     /// Starts at `query` (its `after` or `page`, or the first page).
     pub fn new(query: ListQuery) -> Self {
-        let mut seen = HashSet::new();
+        let mut seen = BTreeSet::new();
         seen.insert((query.after.clone(), query.page.clone()));
         Pager { next: Some(query), seen, exchange: None }
     }
@@ -62,7 +62,7 @@ impl Op for Pager {
             (Some(exchange), event @ (Event::Reply(_) | Event::Woke)) => exchange.on(env, event),
             _ => {
                 let Some(query) = self.next.clone() else { return Action::Done(Ok(None)) };
-                let request = match env.config.provider.api.list(env.config, &query) {
+                let request = match env.cx.api().list(&env.cx, &query) {
                     Ok(request) => request,
                     Err(error) => return Action::Done(Err(error)),
                 };
@@ -82,22 +82,17 @@ impl Op for Pager {
             Step::Done(answered) => {
                 self.exchange = None;
                 let Some(query) = self.next.clone() else { return Action::Done(Ok(None)) };
-                let api = env.config.provider.api;
-                let result = crate::core::http::read_json(&answered.head, &answered.body).and_then(|json| {
-                    let mut out = crate::core::json::Out::with_capacity(answered.body.len() + 256);
-                    let summary = api.page(env.config, json, &query, &mut out)?;
-                    Ok((summary, out))
-                });
-                let (summary, out) = match result {
+                let api = env.cx.api();
+                let (out, summary) = match super::calls::page(&env.cx, &query, &answered) {
                     Ok(page) => page,
                     Err(error) => {
                         self.next = None;
-                        return Action::Done(Err(crate::core::http::invalid(&answered.head, error.message)));
+                        return Action::Done(Err(error));
                     }
                 };
-                let next = api.next_page(env.config, &query, &summary);
+                let next = api.next_page(&env.cx, &query, &summary);
                 match self.advance(&summary, next) {
-                    Ok(()) => Action::Yield(out.into()),
+                    Ok(()) => Action::Yield(out),
                     Err(error) => Action::Done(Err(error)),
                 }
             }

@@ -11,7 +11,7 @@ use crate::core::http::Method;
 use crate::core::json::Json;
 use crate::core::jsonl::{JsonlDecoder, Results as Lines, MAX_LINE_BYTES};
 use crate::core::model::Source;
-use crate::core::providers::ResultsAt;
+use crate::core::providers::api::ResultsAt;
 
 /// What `results` was given: a batch id, or a batch object already at hand (as JSON text).
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ impl Results {
 
     fn add_files(&mut self, env: &Env<'_>, batch: &[u8]) {
         if let Ok(json) = Json::parse(batch) {
-            self.files.extend(env.config.provider.api.results_at(json));
+            self.files.extend(env.cx.api().results_at(json));
         }
     }
 
@@ -84,7 +84,7 @@ impl Results {
                 None => return self.done(Ok(None)),
                 Some(Target::Batch(text)) => self.add_files(env, text.as_bytes()),
                 Some(Target::Id(id)) => {
-                    let request = match env.config.provider.api.retrieve(env.config, &id) {
+                    let request = match env.cx.api().retrieve(&env.cx, &id) {
                         Ok(request) => request,
                         Err(error) => return self.done(Err(error)),
                     };
@@ -99,7 +99,7 @@ impl Results {
 
     fn open(&mut self, env: &Env<'_>, at: ResultsAt) -> Action {
         let (request, source) = match at {
-            ResultsAt::File(source, id) => (env.config.provider.api.file_content(env.config, &id), source),
+            ResultsAt::File(source, id) => (env.cx.api().file_content(&env.cx, &id), source),
             ResultsAt::Url(source, url) => (results_url(env, &url), source),
         };
         let request = match request {
@@ -116,7 +116,7 @@ impl Results {
         match step {
             Step::Act(action) => action,
             Step::Failed(failed) => self.done(Err(failed.error)),
-            Step::Done(answered) => match finish(env.config, &Finish::Batch, &answered) {
+            Step::Done(answered) => match finish(&env.cx, &Finish::Batch, &answered) {
                 Ok(batch) => {
                     self.add_files(env, &batch.bytes);
                     self.next(env)
@@ -132,9 +132,9 @@ impl Results {
             Step::Failed(failed) => self.done(Err(failed.error)),
             Step::Done(_) => {
                 self.decoder = Some(JsonlDecoder::with_limit(source, self.line_limit));
-                self.lines = Some(Lines::with_capacity(env.config.provider.api.result_line(), 64 * 1024));
+                self.lines = Some(Lines::with_capacity(env.cx.api().result_line(), 64 * 1024));
                 self.phase = Phase::Reading;
-                Action::ReadChunk { timeout_ms: env.config.timeout_ms }
+                Action::ReadChunk { timeout_ms: env.cx.config.timeout_ms }
             }
         }
     }
@@ -145,7 +145,7 @@ impl Results {
             Ok(Some(bytes)) => {
                 decoder.push(&bytes, lines);
                 if lines.is_empty() {
-                    return Action::ReadChunk { timeout_ms: env.config.timeout_ms };
+                    return Action::ReadChunk { timeout_ms: env.cx.config.timeout_ms };
                 }
                 let (bytes, ascii) = lines.take();
                 Action::Yield(super::Text { bytes, ascii })
@@ -166,7 +166,7 @@ impl Results {
                     NoReply::Aborted => aborted(),
                     NoReply::Timeout => Error::new(
                         ErrorKind::Timeout,
-                        format!("the file stream stalled: no data for {} ms", env.config.timeout_ms),
+                        format!("the file stream stalled: no data for {} ms", env.cx.config.timeout_ms),
                     ),
                     NoReply::Connection { detail, .. } => {
                         Error::new(ErrorKind::Connection, format!("the file stream broke off ({detail})"))
@@ -181,17 +181,17 @@ impl Results {
 /// A provider's results URL, with the client's auth only on the provider's own host.
 fn results_url(env: &Env<'_>, url: &str) -> Result<crate::core::http::Request> {
     let absolute = if url.starts_with('/') {
-        let base = env.config.base_url();
-        let origin_end = base.find("://").map_or(0, |i| i + 3) + env.config.host().len();
+        let base = env.cx.config.base_url();
+        let origin_end = base.find("://").map_or(0, |i| i + 3) + env.cx.config.host().len();
         format!("{}{url}", base.get(..origin_end).unwrap_or(base))
     } else {
         url.to_owned()
     };
-    env.config.request_at(Method::Get, &absolute).map(|r| r.without("accept")).ok_or_else(|| {
+    env.cx.config.request_at(Method::Get, &absolute).map(|r| r.without("accept")).ok_or_else(|| {
         Error::invalid_response(format!(
             "the batch's results are at {}, not on {}; the client does not send its key there",
             crate::core::http::host_of(&absolute),
-            env.config.host()
+            env.cx.config.host()
         ))
     })
 }
@@ -214,7 +214,7 @@ impl Op for Results {
                 self.phase = Phase::Reading;
                 match event {
                     Event::Chunk(chunk) => self.read(env, chunk),
-                    _ => Action::ReadChunk { timeout_ms: env.config.timeout_ms },
+                    _ => Action::ReadChunk { timeout_ms: env.cx.config.timeout_ms },
                 }
             }
             Phase::Finished => Action::Done(Ok(None)),

@@ -5,11 +5,10 @@ use super::create::Create;
 use super::exchange::{Exchange, Step};
 use super::retry::Safety;
 use super::{Action, Env, Event, Op};
-use crate::core::config::Config;
 use crate::core::error::{Error, Result};
 use crate::core::http::{Body, Content};
 use crate::core::json::{Json, Kind, Object, Out};
-use crate::core::model::record::key_name;
+use crate::core::providers::Cx;
 use crate::core::validate::{first_url, provider_lines, validate};
 
 /// The endpoint a submit is for when neither the options nor the requests name one.
@@ -36,7 +35,7 @@ impl Submit {
     /// Checks `requests` (OpenAI batch lines, JSONL) and reads the options (JSON text of an object:
     /// `endpoint`, `completion_window`, `metadata`, `filename`, and fields sent to `create` as given).
     /// Invalid requests are an `invalid_argument` error listing every problem; nothing is sent.
-    pub fn new(config: &Config, requests: &[u8], options: &[u8]) -> Result<Self> {
+    pub fn new(cx: &Cx<'_>, requests: &[u8], options: &[u8]) -> Result<Self> {
         let options = Json::parse(options).ok().filter(|o| o.kind() == Kind::Object);
         let option = |key: &str| options.and_then(|o| o.get(key)).filter(|v| !v.is_null());
         let endpoint = match option("endpoint") {
@@ -47,7 +46,7 @@ impl Submit {
             Some(f) => f.as_str().ok_or_else(|| Error::invalid_argument("`filename` must be a string"))?.into_owned(),
             None => "input.jsonl".to_owned(),
         };
-        let report = validate(requests, &endpoint, config.provider);
+        let report = validate(requests, &endpoint, cx.provider);
         if !report.ok() {
             let (first_line, first) = report.errors.first().cloned().unwrap_or_default();
             let at = if first_line == 0 { String::new() } else { format!("line {first_line}: ") };
@@ -67,7 +66,8 @@ impl Submit {
         let mut params = Out::default();
         let mut object = Object::begin(&mut params);
         for (key, value) in options.iter().flat_map(Json::entries) {
-            if matches!(&*key_name(&key), b"endpoint" | b"filename" | b"signal" | b"input_file_id") || value.is_null() {
+            if matches!(&*key.key_bytes(), b"endpoint" | b"filename" | b"signal" | b"input_file_id") || value.is_null()
+            {
                 continue;
             }
             object.raw_key(&mut params, key);
@@ -76,7 +76,7 @@ impl Submit {
         object.key(&mut params, "endpoint");
         params.string(&endpoint);
         // input_file_id comes last, once the file is stored.
-        Ok(Submit { lines: provider_lines(requests, config.provider.lines), filename, params, phase: Phase::Start })
+        Ok(Submit { lines: provider_lines(requests, cx.provider.lines), filename, params, phase: Phase::Start })
     }
 
     fn done(&mut self, result: Result<Option<super::Text>>) -> Action {
@@ -89,7 +89,7 @@ impl Submit {
             Step::Act(action) => action,
             Step::Failed(failed) => self.done(Err(failed.error)),
             Step::Done(answered) => {
-                let file = match finish(env.config, &Finish::File, &answered) {
+                let file = match finish(&env.cx, &Finish::File, &answered) {
                     Ok(file) => file,
                     Err(error) => return self.done(Err(error)),
                 };
@@ -112,9 +112,9 @@ impl Op for Submit {
     fn step(&mut self, env: &Env<'_>, event: Event) -> Action {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Start => {
-                let api = env.config.provider.api;
-                let purpose = env.config.provider.purpose;
-                let mut request = match api.upload(env.config, &self.filename, purpose, self.lines.len() as u64) {
+                let api = env.cx.api();
+                let purpose = env.cx.provider.purpose;
+                let mut request = match api.upload(&env.cx, &self.filename, purpose, self.lines.len() as u64) {
                     Ok(request) => request,
                     Err(error) => return self.done(Err(error)),
                 };

@@ -62,7 +62,8 @@ impl Wait {
     }
 
     fn timed_out(&self) -> Error {
-        let ms = self.timeout_ms.unwrap_or(0.0).round();
+        // As an integer: formatting an f64 would pull float printing (~10 KB) into the wasm.
+        let ms = self.timeout_ms.unwrap_or(0.0).max(0.0).round() as u64;
         Error::new(ErrorKind::Timeout, format!("the batch was not finished within the {ms} ms waitFor timeout"))
     }
 
@@ -76,7 +77,7 @@ impl Wait {
             let error = self.timed_out();
             return self.done(Err(error));
         }
-        let request = match env.config.provider.api.retrieve(env.config, &self.id) {
+        let request = match env.cx.api().retrieve(&env.cx, &self.id) {
             Ok(request) => request,
             Err(error) => return self.done(Err(error)),
         };
@@ -105,7 +106,7 @@ impl Wait {
             Step::Act(action) => return action,
             Step::Done(answered) => {
                 let delay = poll_delay(self.interval_ms, answered.head.get(Header::PollAfterMs));
-                finish(env.config, &Finish::Batch, &answered).map(|batch| (batch, delay))
+                finish(&env.cx, &Finish::Batch, &answered).map(|batch| (batch, delay))
             }
             Step::Failed(failed) => Err(failed.error),
         };

@@ -9,7 +9,7 @@
 //! id the provider does not know (a 404), or answers for with another batch, goes to `onError` and
 //! is dropped; anything else ends the watch.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::calls::{finish, Finish};
 use super::exchange::{Exchange, Step};
@@ -29,23 +29,31 @@ pub const MAX_BACKOFF_MS: u32 = 300_000;
 #[derive(Debug, Default)]
 pub struct Watcher {
     /// The ids still polled; `None` watches whatever is newest.
-    pending: Option<HashSet<String>>,
+    pending: Option<BTreeSet<String>>,
     /// The last reported version of each batch, as JSON text.
-    reported: HashMap<String, Vec<u8>>,
+    reported: BTreeMap<String, Vec<u8>>,
     /// Ids seen during the current cycle.
-    seen: HashSet<String>,
+    seen: BTreeSet<String>,
     pages_read: usize,
 }
 
 impl Watcher {
     /// Watches `ids`, or the newest batches when `None`.
     pub fn new(ids: Option<Vec<String>>) -> Self {
-        Watcher { pending: ids.map(|ids| ids.into_iter().collect()), ..Watcher::default() }
+        // One insert at a time: `collect` into a BTreeSet sorts first, which costs 5 KB of wasm.
+        let pending = ids.map(|ids| {
+            let mut set = BTreeSet::new();
+            for id in ids {
+                set.insert(id);
+            }
+            set
+        });
+        Watcher { pending, ..Watcher::default() }
     }
 
     /// Nothing left to poll (never, without ids).
     pub fn finished(&self) -> bool {
-        self.pending.as_ref().is_some_and(HashSet::is_empty)
+        self.pending.as_ref().is_some_and(BTreeSet::is_empty)
     }
 
     /// Starts a cycle.
@@ -74,12 +82,11 @@ impl Watcher {
 
     /// The watched ids not seen on this cycle's pages: each needs a retrieve.
     pub fn missing(&self) -> Vec<String> {
-        let mut ids: Vec<String> = match &self.pending {
+        // A BTreeSet iterates in order: the retrieves go out sorted by id.
+        match &self.pending {
             None => Vec::new(),
             Some(pending) => pending.iter().filter(|id| !self.seen.contains(*id)).cloned().collect(),
-        };
-        ids.sort();
-        ids
+        }
     }
 
     /// Stops polling `id` (it does not exist, say).
@@ -195,7 +202,7 @@ impl Watch {
     }
 
     fn list(&mut self, env: &Env<'_>, query: ListQuery) -> Action {
-        let request = match env.config.provider.api.list(env.config, &query) {
+        let request = match env.cx.api().list(&env.cx, &query) {
             Ok(request) => request,
             Err(error) => return self.fail(error),
         };
@@ -215,22 +222,15 @@ impl Watch {
             Step::Failed(failed) => return self.cycle_failed(env, failed.error),
             Step::Done(answered) => answered,
         };
-        let page = match finish(env.config, &Finish::Page(query.clone()), &answered) {
+        let (page, summary) = match super::calls::page(&env.cx, &query, &answered) {
             Ok(page) => page,
             Err(error) => return self.cycle_failed(env, error),
         };
         for batch in self.watcher.observe_page(&page.bytes) {
             self.queue.push_back(Action::Notify(Notice::Update, Some(batch)));
         }
-        let summary = page.json().map(|json| PageSummary {
-            has_more: json.get("has_more").and_then(|h| h.as_bool()) == Some(true),
-            len: json.get("data").map_or(0, |d| d.items().count()),
-            last_id: json.get("last_id").and_then(|v| v.as_str()).map(|s| s.into_owned()),
-            next: None,
-        });
-        let summary = summary.unwrap_or_default();
         let next = if self.watcher.wants_page(Some(&summary)) {
-            env.config.provider.api.next_page(env.config, &query, &summary)
+            env.cx.api().next_page(&env.cx, &query, &summary)
         } else {
             None
         };
@@ -274,7 +274,7 @@ impl Watch {
 
     fn next_retrieve(&mut self, env: &Env<'_>) -> Action {
         let Some(id) = self.missing.pop_front() else { return self.cycle_done(env) };
-        let request = match env.config.provider.api.retrieve(env.config, &id) {
+        let request = match env.cx.api().retrieve(&env.cx, &id) {
             Ok(request) => request,
             Err(error) => return self.fail(error),
         };
@@ -301,7 +301,7 @@ impl Watch {
             }
             Step::Failed(failed) => return self.cycle_failed(env, failed.error),
         };
-        let batch = match finish(env.config, &Finish::Batch, &answered) {
+        let batch = match finish(&env.cx, &Finish::Batch, &answered) {
             Ok(batch) => batch,
             Err(error) => return self.cycle_failed(env, error),
         };

@@ -5,153 +5,14 @@
 //! Adding an OpenAI-compatible host is a row in [`PROVIDERS`]; adding an API family is one module
 //! implementing [`Api`] and its rows.
 
+pub mod api;
 pub mod openai;
 
-use super::config::{Config, ListQuery};
+pub use api::{unsupported, Api, Cx, Limits, LineFormat, Paging, Provider, ResultsAt};
+
+use super::config::{Auth, Config, Defaults, Options, Runtime};
 use super::error::{Error, Result};
-use super::http::Request;
-use super::json::{Json, Out};
-use super::jsonl::LineReader;
-use super::model::page::{IdText, PageEntries, PageSummary};
-use super::model::Source;
-
-/// How a provider wants its key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    /// `Authorization: Bearer KEY`.
-    Bearer,
-    /// `api-key: KEY` (Azure).
-    ApiKeyHeader,
-    /// `x-api-key: KEY` and `anthropic-version`.
-    Anthropic,
-    /// `x-goog-api-key: KEY`.
-    Google,
-}
-
-/// What one batch may hold, and the windows a provider accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Requests per batch.
-    pub max_requests: u32,
-    /// Bytes per input file (or per inline request body).
-    pub max_bytes: u64,
-    /// Accepted `completion_window` values (the first is the default); empty: the provider takes none.
-    pub windows: &'static [&'static str],
-    /// How many metadata pairs a batch may carry (0: no metadata).
-    pub metadata_pairs: u8,
-}
-
-/// How an OpenAI-compatible host pages its list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paging {
-    /// `?limit=&after=<last id>` (OpenAI).
-    After,
-    /// `?cursor=` with the cursor from `paging.next_cursor` (Groq).
-    Cursor,
-    /// Everything in one answer (Together).
-    None,
-}
-
-/// How an input line looks on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineFormat {
-    /// `{ custom_id, method, url, body }` as given.
-    OpenAi,
-    /// `{ custom_id, body }` (Mistral, Together).
-    Body,
-}
-
-/// One provider: a row of the table.
-#[derive(Debug)]
-pub struct Provider {
-    /// The `provider` option's value, the CLI's `--provider`.
-    pub name: &'static str,
-    /// How people write it.
-    pub label: &'static str,
-    /// Where requests go without a `baseURL` (empty: it must be given, e.g. an Azure resource).
-    pub base_url: &'static str,
-    /// The environment variable the CLI reads the key from.
-    pub key_env: &'static str,
-    /// How the key is sent.
-    pub auth: Auth,
-    /// The API family.
-    pub api: &'static dyn Api,
-    /// Limits per batch.
-    pub limits: Limits,
-    /// Top-level `total`/`completed`/`failed` in its batches (PPInfra, Novita, Zhipu).
-    pub top_level_counts: bool,
-    /// How its list pages.
-    pub paging: Paging,
-    /// Its input lines.
-    pub lines: LineFormat,
-    /// The `purpose` of an input file.
-    pub purpose: &'static str,
-    /// What differs, in a sentence (the README's table and `www/` read this).
-    pub notes: &'static str,
-    /// Its batch API documents.
-    pub docs: &'static str,
-}
-
-/// Where a batch's results are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResultsAt {
-    /// A file of the Files API.
-    File(Source, String),
-    /// A URL to read with the same auth (Anthropic's `results_url`).
-    Url(Source, String),
-}
-
-/// What an API family does differently. The defaults are OpenAI's.
-pub trait Api: Sync + std::fmt::Debug {
-    /// `GET` one batch.
-    fn retrieve(&self, config: &Config, id: &str) -> Result<Request>;
-    /// `GET` a page of batches.
-    fn list(&self, config: &Config, query: &ListQuery) -> Result<Request>;
-    /// Creates a batch from the caller's parameters (JSON text of an object): the request, and
-    /// what identifies this call's batch if it has to be looked for later.
-    fn create(&self, config: &Config, params: Json<'_>, marker: Option<&str>) -> Result<Request>;
-    /// Cancels a batch.
-    fn cancel(&self, config: &Config, id: &str) -> Result<Request>;
-    /// Uploads a file (multipart, or the first step of a resumable upload).
-    fn upload(&self, config: &Config, filename: &str, purpose: &str, bytes: u64) -> Result<Request>;
-    /// Reads a file's content.
-    fn file_content(&self, config: &Config, file_id: &str) -> Result<Request>;
-    /// Normalises one batch into `out`; answers its id's text. A batch without an id or a status
-    /// is an `invalid_response`.
-    fn batch<'a>(&self, config: &Config, body: Json<'a>, out: &mut Out) -> Result<IdText<'a>>;
-    /// Normalises a page of batches into `out`.
-    fn page<'a>(&self, config: &Config, body: Json<'a>, query: &ListQuery, out: &mut Out) -> Result<PageSummary>;
-    /// Normalises an uploaded file's object into `out`.
-    fn file(&self, config: &Config, body: Json<'_>, out: &mut Out) -> Result<()>;
-    /// Reads one line of a results file.
-    fn result_line(&self) -> LineReader;
-    /// Where a normalised batch's results are.
-    fn results_at(&self, batch: Json<'_>) -> Vec<ResultsAt>;
-    /// The next page's query after `summary`, `None` at the end.
-    fn next_page(&self, config: &Config, query: &ListQuery, summary: &PageSummary) -> Option<ListQuery> {
-        let _ = config;
-        summary.has_more.then(|| ListQuery { after: summary.last_id.clone(), ..query.clone() })
-    }
-    /// Whether batches are made from an uploaded file (else the requests go inline, as Anthropic's).
-    fn uses_files(&self) -> bool {
-        true
-    }
-    /// The answer of `create` as a batch (Together wraps it in `{ job, warning }`).
-    fn created<'a>(&self, body: Json<'a>) -> Json<'a> {
-        body
-    }
-}
-
-/// A provider's page, with the page entries it may need for its cursor.
-pub(crate) fn page_with<'a>(
-    config: &Config,
-    api: &dyn Api,
-    body: Json<'a>,
-    layout: super::model::Layout,
-    out: &mut Out,
-) -> Result<(PageSummary, PageEntries<'a>)> {
-    super::model::page::write_page(body, layout, |item, out| api.batch(config, item, out), out)
-}
+use super::json::Out;
 
 /// The provider named `name`.
 pub fn find(name: &str) -> Option<&'static Provider> {
@@ -164,9 +25,48 @@ pub fn names() -> String {
     names.join(", ")
 }
 
-/// `invalid_argument` for a method a provider does not have.
-pub fn unsupported(provider: &Provider, what: &str) -> Error {
-    Error::invalid_argument(format!("{} has no {what}; nothing was sent", provider.label))
+/// A provider and a client's settings for it.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The provider.
+    pub provider: &'static Provider,
+    /// The settings.
+    pub config: Config,
+}
+
+impl Setup {
+    /// The provider the options name (OpenAI by default) and the client's settings for it.
+    pub fn new(options: Options, runtime: Runtime) -> Result<Self> {
+        let (provider, config) = configure(options, runtime)?;
+        Ok(Setup { provider, config })
+    }
+
+    /// Both, borrowed, as the API families take them.
+    pub fn cx(&self) -> Cx<'_> {
+        Cx { provider: self.provider, config: &self.config }
+    }
+}
+
+/// The provider the options name (OpenAI by default) and the client's settings for it.
+pub fn configure(options: Options, runtime: Runtime) -> Result<(&'static Provider, Config)> {
+    let provider = match options.provider.as_deref() {
+        None => find("openai"),
+        Some(name) => find(name),
+    };
+    let provider = provider.ok_or_else(|| {
+        Error::invalid_argument(format!(
+            "`provider` must be one of {}, got {:?}",
+            names(),
+            options.provider.as_deref().unwrap_or_default()
+        ))
+    })?;
+    let defaults = Defaults {
+        label: provider.label,
+        base_url: provider.base_url,
+        auth: provider.auth,
+        top_level_counts: provider.top_level_counts,
+    };
+    Ok((provider, Config::new(options, &defaults, runtime)?))
 }
 
 /// The table as JSON, for the package's `PROVIDERS` export (the CLI and `www/` read it).

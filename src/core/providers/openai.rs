@@ -6,86 +6,82 @@
 
 use std::borrow::Cow;
 
-use super::{page_with, Api, Paging, ResultsAt};
-use crate::core::config::{check_id, encode, query, Config, ListQuery};
+use super::api::{page_with, Api, Cx, Paging, ResultsAt, MARKER_KEY};
+use crate::core::config::{check_id, encode, query, ListQuery};
 use crate::core::error::{Error, Result};
 use crate::core::http::{Body, Form, Method, Request};
-use crate::core::json::{Json, Kind, Object, Out};
+use crate::core::json::{Json, Kind, Object, Out, Scanner};
 use crate::core::jsonl::LineReader;
 use crate::core::model::batch::{object_name, seconds_value, status_value, Batch, Slot};
 use crate::core::model::counts::{count, counts_as_sent, Counts, COUNT_NAMES};
 use crate::core::model::file::write_openai_file;
 use crate::core::model::page::{IdText, OPENAI};
-use crate::core::model::record::{key_name, metadata_value, object_value, text_value, Role, Value};
+use crate::core::model::record::{metadata_value, object_value, text_value, Role, Value};
 use crate::core::model::result::openai_line;
 use crate::core::model::{PageSummary, Source};
-
-/// The metadata key of the marker `create` adds, so that after an ambiguous failure it can find
-/// the very batch this call made (see `core::ops::create`).
-pub const MARKER_KEY: &str = "llm_batches_call";
 
 /// The OpenAI family.
 #[derive(Debug)]
 pub struct OpenAi;
 
 impl Api for OpenAi {
-    fn retrieve(&self, config: &Config, id: &str) -> Result<Request> {
+    fn retrieve(&self, cx: &Cx<'_>, id: &str) -> Result<Request> {
         let id = check_id("batch id", id)?;
-        Ok(config.request(Method::Get, &format!("/batches/{}", encode(id))))
+        Ok(cx.config.request(Method::Get, &format!("/batches/{}", encode(id))))
     }
 
-    fn list(&self, config: &Config, q: &ListQuery) -> Result<Request> {
+    fn list(&self, cx: &Cx<'_>, q: &ListQuery) -> Result<Request> {
         if q.page.is_some() {
             return Err(Error::invalid_argument(format!(
                 "{} pages its list by `after` (the previous page's last_id), not by `page`",
-                config.provider.label
+                cx.provider.label
             )));
         }
-        let path = match config.provider.paging {
+        let path = match cx.provider.paging {
             Paging::After => {
                 format!("/batches{}", query(&[("limit", q.limit.map(|n| n.to_string())), ("after", q.after.clone())]))
             }
             Paging::Cursor => format!("/batches{}", query(&[("cursor", q.after.clone())])),
             Paging::None => "/batches".to_owned(),
         };
-        Ok(config.request(Method::Get, &path))
+        Ok(cx.config.request(Method::Get, &path))
     }
 
-    fn create(&self, config: &Config, params: Json<'_>, marker: Option<&str>) -> Result<Request> {
-        let body = create_body(config, params, marker)?;
-        Ok(config.request(Method::Post, "/batches").json(body))
+    fn create(&self, cx: &Cx<'_>, params: Json<'_>, marker: Option<&str>) -> Result<Request> {
+        let body = create_body(cx, params, marker)?;
+        Ok(cx.config.request(Method::Post, "/batches").json(body))
     }
 
-    fn cancel(&self, config: &Config, id: &str) -> Result<Request> {
+    fn cancel(&self, cx: &Cx<'_>, id: &str) -> Result<Request> {
         let id = check_id("batch id", id)?;
-        Ok(config.request(Method::Post, &format!("/batches/{}/cancel", encode(id))))
+        Ok(cx.config.request(Method::Post, &format!("/batches/{}/cancel", encode(id))))
     }
 
-    fn upload(&self, config: &Config, filename: &str, purpose: &str, _bytes: u64) -> Result<Request> {
+    fn upload(&self, cx: &Cx<'_>, filename: &str, purpose: &str, _bytes: u64) -> Result<Request> {
         let form = Form {
             fields: vec![("purpose", purpose.to_owned())],
             file_field: "file",
             filename: filename.to_owned(),
             content: crate::core::http::Content::Caller,
         };
-        Ok(Request { body: Body::Form(form), ..config.request(Method::Post, "/files") })
+        Ok(Request { body: Body::Form(form), ..cx.config.request(Method::Post, "/files") })
     }
 
-    fn file_content(&self, config: &Config, file_id: &str) -> Result<Request> {
+    fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request> {
         let id = check_id("file id", file_id)?;
-        Ok(config.request(Method::Get, &format!("/files/{}/content", encode(id))).without("accept"))
+        Ok(cx.config.request(Method::Get, &format!("/files/{}/content", encode(id))).without("accept"))
     }
 
-    fn batch<'a>(&self, config: &Config, body: Json<'a>, out: &mut Out) -> Result<IdText<'a>> {
+    fn batch<'a>(&self, cx: &Cx<'_>, scan: &mut Scanner<'a>, out: &mut Out) -> Result<IdText<'a>> {
         let mut batch = Batch::default();
-        let id = read_batch(config, body, &mut batch)?;
+        let id = read_batch(cx, scan, &mut batch)?;
         batch.write(out);
         Ok(id)
     }
 
-    fn page<'a>(&self, config: &Config, body: Json<'a>, _query: &ListQuery, out: &mut Out) -> Result<PageSummary> {
-        let (mut summary, entries) = page_with(config, self, body, OPENAI, out)?;
-        if config.provider.paging == Paging::Cursor {
+    fn page<'a>(&self, cx: &Cx<'_>, scan: &mut Scanner<'a>, _query: &ListQuery, out: &mut Out) -> Result<PageSummary> {
+        let (mut summary, entries) = page_with(cx, scan, OPENAI, out)?;
+        if cx.provider.paging == Paging::Cursor {
             let next = entries.get("paging").and_then(|p| p.get("next_cursor")).and_then(|c| c.non_empty_str());
             summary.has_more = next.is_some();
             summary.next = next.map(Cow::into_owned);
@@ -93,8 +89,8 @@ impl Api for OpenAi {
         Ok(summary)
     }
 
-    fn file(&self, _config: &Config, body: Json<'_>, out: &mut Out) -> Result<()> {
-        write_openai_file(body, out).ok_or_else(|| Error::invalid_response("expected a file object with an id"))
+    fn file(&self, _cx: &Cx<'_>, scan: &mut Scanner<'_>, out: &mut Out) -> Result<()> {
+        write_openai_file(scan, out)
     }
 
     fn result_line(&self) -> LineReader {
@@ -108,7 +104,7 @@ impl Api for OpenAi {
         output.into_iter().chain(error).collect()
     }
 
-    fn next_page(&self, _config: &Config, query: &ListQuery, summary: &PageSummary) -> Option<ListQuery> {
+    fn next_page(&self, _cx: &Cx<'_>, query: &ListQuery, summary: &PageSummary) -> Option<ListQuery> {
         if !summary.has_more {
             return None;
         }
@@ -118,20 +114,13 @@ impl Api for OpenAi {
 }
 
 /// Reads an OpenAI-shaped batch into `batch`; answers the text of its normalised id.
-pub fn read_batch<'a>(config: &Config, body: Json<'a>, batch: &mut Batch<'a>) -> Result<IdText<'a>> {
-    if body.kind() != Kind::Object {
-        return Err(Error::invalid_response(format!("expected a batch object, got {}", body.kind().described())));
-    }
-    batch.reset(body);
-    for (key, value) in body.entries() {
-        let role = Slot::of(&key_name(&key)).map_or(Role::Pass, Role::Slot);
-        batch.push(key, value, role);
-    }
+pub fn read_batch<'a>(cx: &Cx<'_>, scan: &mut Scanner<'a>, batch: &mut Batch<'a>) -> Result<IdText<'a>> {
+    batch.walk(scan, "a batch", |name| Slot::of(name).map_or(Role::Pass, Role::Slot))?;
     // Top-level counts (PPInfra): taken into `request_counts` when the last of a name is a count.
     let mut top = [None; 3];
-    if config.top_level_counts() {
+    if cx.config.top_level_counts() {
         for entry in batch.entries().iter().filter(|e| e.role == Role::Pass) {
-            if let Some(i) = COUNT_NAMES.iter().position(|n| n.as_bytes() == &*key_name(&entry.key)) {
+            if let Some(i) = COUNT_NAMES.iter().position(|n| n.as_bytes() == &*entry.key.key_bytes()) {
                 if let Some(slot) = top.get_mut(i) {
                     *slot = Some(count(entry.value));
                 }
@@ -139,7 +128,7 @@ pub fn read_batch<'a>(config: &Config, body: Json<'a>, batch: &mut Batch<'a>) ->
         }
         let top = top;
         batch.drop_where(|e| {
-            let name = key_name(&e.key);
+            let name = e.key.key_bytes();
             COUNT_NAMES
                 .iter()
                 .position(|n| n.as_bytes() == &*name)
@@ -206,7 +195,7 @@ pub fn required<'a>(batch: &Batch<'a>) -> Result<IdText<'a>> {
 /// The JSON body of `POST /batches`: the caller's parameters checked, in their order, with
 /// `completion_window` filled in, `null`s of optional fields left out and the marker in `metadata`.
 /// Fields we don't know are sent as given, so a provider's extra options still reach it.
-pub fn create_body(config: &Config, params: Json<'_>, marker: Option<&str>) -> Result<String> {
+pub fn create_body(cx: &Cx<'_>, params: Json<'_>, marker: Option<&str>) -> Result<String> {
     if params.kind() != Kind::Object {
         return Err(Error::invalid_argument("create parameters must be an object"));
     }
@@ -240,12 +229,12 @@ pub fn create_body(config: &Config, params: Json<'_>, marker: Option<&str>) -> R
             ));
         }
     }
-    let windows = config.provider.limits.windows;
+    let windows = cx.provider.limits.windows;
     let mut out = Out::default();
     let mut object = Object::begin(&mut out);
     let mut seen = [false; 2]; // metadata, completion_window
     for (key, value) in params.entries() {
-        let name = key_name(&key);
+        let name = key.key_bytes();
         match &*name {
             b"metadata" | b"output_expires_after" | b"completion_window" if value.is_null() => continue,
             b"metadata" => {
@@ -292,26 +281,24 @@ fn write_metadata(metadata: Option<Json<'_>>, marker: Option<&str>, out: &mut Ou
     object.end(out);
 }
 
-/// How many metadata pairs a create's parameters hold.
-pub fn metadata_pairs(params: Json<'_>) -> usize {
-    params.get("metadata").map_or(0, |m| m.entries().filter(|(k, _)| !k.is_str(MARKER_KEY)).count())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::config::{Options, Runtime};
+    use crate::core::providers::Setup;
     use serde_json::{json, Value as Tree};
 
-    fn config(dialect: Option<&str>) -> Config {
+    fn config(dialect: Option<&str>) -> Setup {
         let options =
             Options { api_key: Some("sk-test".into()), dialect: dialect.map(str::to_owned), ..Options::default() };
-        Config::new(options, Runtime::Server).unwrap()
+        Setup::new(options, Runtime::Server).unwrap()
     }
 
     fn batch_text(body: &str, dialect: Option<&str>) -> Result<String> {
         let mut out = Out::default();
-        OpenAi.batch(&config(dialect), Json::parse(body.as_bytes()).unwrap(), &mut out)?;
+        let mut scan = Scanner::new(body.as_bytes());
+        OpenAi.batch(&config(dialect).cx(), &mut scan, &mut out)?;
+        scan.at_end()?;
         Ok(String::from_utf8(out.into_parts().0).unwrap())
     }
 
@@ -338,7 +325,7 @@ mod tests {
         for dialect in [None, Some("ppinfra")] {
             let mut out = Out::default();
             let summary = OpenAi
-                .page(&config(dialect), Json::parse(raw.as_bytes()).unwrap(), &ListQuery::default(), &mut out)
+                .page(&config(dialect).cx(), &mut Scanner::new(raw.as_bytes()), &ListQuery::default(), &mut out)
                 .unwrap();
             let got: Tree = serde_json::from_slice(&out.into_parts().0).unwrap();
             assert_eq!(got, want, "{dialect:?}");
@@ -528,7 +515,8 @@ mod tests {
 
     #[test]
     fn create_checks_and_fills_in() {
-        let c = config(None);
+        let setup = config(None);
+        let c = setup.cx();
         let params = r#"{"input_file_id":"file_1","endpoint":"/v1/chat/completions","metadata":{"job":"nightly"},"remark":"provider extra"}"#;
         let r = OpenAi.create(&c, Json::parse(params.as_bytes()).unwrap(), Some("m-1")).unwrap();
         assert_eq!((r.method, r.url.as_str()), (Method::Post, "https://api.openai.com/v1/batches"));
