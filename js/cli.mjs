@@ -6,19 +6,16 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BatchClient, BatchError, isTerminal, validateRequests } from "./node.js";
+import { BatchClient, BatchError, PROVIDERS, isTerminal, validateRequests } from "./node.js";
 
 const EXIT = { ok: 0, api: 1, usage: 2, invalid: 3, ended: 4, interrupted: 130, terminated: 143 };
 
-const PROVIDERS = {
-  openai: { baseURL: "https://api.openai.com/v1", dialect: "openai" },
-  ppinfra: { baseURL: "https://api.ppinfra.com/openai/v1", dialect: "ppinfra" },
-  token360: { baseURL: "https://api.token360.ai/v1", dialect: "token360" },
-};
+const PROVIDER_NAMES = PROVIDERS.map((p) => p.name);
+const KEY_VARS = PROVIDERS.map((p) => `  ${p.name.padEnd(22)} $${p.keyEnv}`).join("\n");
 
 const HELP = `Usage: llm-batches <command> [options]
 
-Drive an OpenAI-compatible Batch API (OpenAI, PPInfra, token360, ...) from the terminal.
+Drive a Batch API (${PROVIDERS.map((p) => p.label).join(", ")}) from the terminal.
 
 Commands:
   list                   one page of batches, newest first  [--limit N] [--after ID] [--all]
@@ -34,11 +31,11 @@ Commands:
   cancel ID              cancel a batch
 
 Connection:
-  --provider NAME        openai | ppinfra | token360: the provider's base URL and dialect
-                         (env LLM_BATCHES_PROVIDER)
-  --base-url URL         the API's base URL, version path included; default: the provider's,
-                         else env LLM_BATCHES_BASE_URL, else OPENAI_BASE_URL, else OpenAI
-  --api-key-env NAME     read the API key from $NAME instead of $OPENAI_API_KEY
+  --provider NAME        ${PROVIDER_NAMES.join(" | ")}
+                         (env LLM_BATCHES_PROVIDER; default openai)
+  --base-url URL         the API's base URL, version path included; default: env
+                         LLM_BATCHES_BASE_URL, else (openai) OPENAI_BASE_URL, else the provider's
+  --api-key-env NAME     read the API key from $NAME instead of the provider's variable
   --timeout D            per request (default 60s)
   --max-retries N        retries of a failed read (default 2)
 
@@ -62,6 +59,10 @@ Exit codes:
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
 
 The key is only ever read from the environment, never from an argument, and never printed.
+Each provider's key is read from its own variable and only sent to that provider's host:
+${KEY_VARS}
+A base URL on another host (a proxy, a gateway) needs its key named with --api-key-env NAME
+or set in LLM_BATCHES_API_KEY; OPENAI_BASE_URL pairs with OPENAI_API_KEY, as in the OpenAI SDK.
 `;
 
 const OPTIONS = {
@@ -105,6 +106,24 @@ class Exit extends Error {
 }
 
 // ---- terminal output --------------------------------------------------------------------------
+
+// Provider text reaches a terminal only through these two. Control characters (C0, DEL, C1, which
+// carry escape and OSC sequences: colours, title changes, hidden links) and bidirectional
+// overrides are shown as \uXXXX escapes, so an id, status or message cannot drive the terminal.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escape = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/** Text for a terminal: provider text with its control characters escaped. */
+function safe(text) {
+  return String(text).replace(UNSAFE, escape);
+}
+
+/** JSON text that reads back to the same value and has no raw control character outside ASCII
+ * (JSON.stringify already escapes C0). */
+function json(value) {
+  return JSON.stringify(value).replace(UNSAFE_IN_JSON, escape);
+}
 
 const color = (stream) => stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== "dumb";
 const SGR = { green: 32, red: 31, yellow: 33, cyan: 36, blue: 34, dim: 2 };
@@ -150,12 +169,13 @@ function localTime(seconds) {
 // A status no dialect maps is kept as sent, which may even be a number or an object.
 function statusText(batch) {
   if (batch.status === null || batch.status === undefined) return "unknown";
-  return typeof batch.status === "string" ? batch.status : JSON.stringify(batch.status);
+  return typeof batch.status === "string" ? batch.status : json(batch.status);
 }
 
 /** Rows of cells as aligned columns; `styles[i]` colours column i when `on`. Lines fit `width`. */
 function table(header, rows, { on, styles = [], width = Infinity }) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  rows = rows.map((r) => r.map((c) => safe(c)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells, style) =>
     fit(cells.map((c, i) => ({ text: i === cells.length - 1 ? String(c) : String(c).padEnd(widths[i]), style: style?.(i, c) })), width, on);
   return [line(header, () => "dim"), ...rows.map((r) => line(r, (i, c) => styles[i]?.(c)))];
@@ -214,7 +234,7 @@ class ProgressLine {
     if (!force && now - this.#last < 100) return;
     this.#last = now;
     const width = (this.stream.columns || 80) - 1;
-    this.#shown = text.slice(0, width);
+    this.#shown = safe(text).slice(0, width);
     this.stream.write(`\r\x1b[K${this.#shown}`);
   }
   done() {
@@ -234,7 +254,7 @@ async function list(ctx) {
       out.write("[");
       let first = true;
       for await (const batch of client.listAll(params, { signal })) {
-        await write(out, `${first ? "\n" : ",\n"}${JSON.stringify(batch)}`);
+        await write(out, `${first ? "\n" : ",\n"}${json(batch)}`);
         first = false;
       }
       out.write(first ? "]\n" : "\n]\n");
@@ -247,7 +267,7 @@ async function list(ctx) {
   }
   const page = await client.list(params, { signal });
   if (values.json) {
-    out.write(`${JSON.stringify(page)}\n`);
+    out.write(`${json(page)}\n`);
   } else {
     printBatchTable(out, page.data);
     if (page.has_more) note(ctx, `more: llm-batches list --after ${page.last_id}`);
@@ -272,7 +292,7 @@ function printBatchTable(out, batches) {
 
 async function get(ctx) {
   const batch = await ctx.client.retrieve(ctx.positionals[0], { signal: ctx.signal });
-  if (ctx.values.json) ctx.out.write(`${JSON.stringify(batch)}\n`);
+  if (ctx.values.json) ctx.out.write(`${json(batch)}\n`);
   else printBatch(ctx.out, batch);
   return EXIT.ok;
 }
@@ -281,7 +301,7 @@ function printBatch(out, batch) {
   const on = color(out);
   const rows = [
     ["id", batch.id],
-    ["status", paint(on, STATUS_STYLE[batch.status], statusText(batch))],
+    ["status", paint(on, STATUS_STYLE[batch.status], safe(statusText(batch)))],
     ["requests", `${progressText(batch)}, ${percent(batch)}%`],
     ["endpoint", batch.endpoint],
     ["completion_window", batch.completion_window],
@@ -290,14 +310,16 @@ function printBatch(out, batch) {
     ["error_file_id", batch.error_file_id],
   ];
   for (const [key, value] of Object.entries(batch)) {
-    if (key.endsWith("_at") && typeof value === "number") rows.push([key, `${localTime(value)}  (${value})`]);
+    if (key.endsWith("_at") && typeof value === "number") rows.push([safe(key), `${localTime(value)}  (${value})`]);
   }
-  if (batch.metadata && Object.keys(batch.metadata).length) rows.push(["metadata", JSON.stringify(batch.metadata)]);
+  if (batch.metadata && Object.keys(batch.metadata).length) rows.push(["metadata", json(batch.metadata)]);
   for (const e of batch.errors?.data ?? []) {
     rows.push(["error", `${e.code ?? "error"}: ${e.message ?? ""}${e.line ? ` (line ${e.line})` : ""}`]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
-  out.write(`${rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
+  const shown = rows.filter(([, v]) => v !== null && v !== undefined);
+  // The status is escaped before it is painted; every other value is escaped here.
+  out.write(`${shown.map(([k, v]) => `${k.padEnd(width)}  ${k === "status" ? v : safe(v)}`).join("\n")}\n`);
 }
 
 async function watch(ctx) {
@@ -329,7 +351,7 @@ async function watch(ctx) {
       onUpdate: (batch) => {
         latest.set(batch.id, batch);
         updated = new Date();
-        if (values.json) out.write(`${JSON.stringify(batch)}\n`);
+        if (values.json) out.write(`${json(batch)}\n`);
         else if (live) schedule();
         else out.write(`${plainLine(batch)}\n`);
       },
@@ -360,7 +382,7 @@ async function watch(ctx) {
 }
 
 function plainLine(batch) {
-  return `${new Date().toISOString()}  ${batch.id}  ${statusText(batch)}  ${progressText(batch)}  ${percent(batch)}%`;
+  return safe(`${new Date().toISOString()}  ${batch.id}  ${statusText(batch)}  ${progressText(batch)}  ${percent(batch)}%`);
 }
 
 function watchTable(out, latest, { ids, updated, lastError }) {
@@ -383,7 +405,7 @@ function watchTable(out, latest, { ids, updated, lastError }) {
   if (hidden) lines.push(paint(on, "dim", `… and ${hidden} more`));
   const running = [...latest.values()].filter((b) => b === null || !isTerminal(b)).length;
   const when = updated ? `updated ${updated.toLocaleTimeString()}` : "starting";
-  const error = lastError ? `  ·  ${paint(on, "red", `last error: ${lastError.message}`)}` : "";
+  const error = lastError ? `  ·  ${paint(on, "red", `last error: ${safe(lastError.message)}`)}` : "";
   lines.push(fit([{ text: `${latest.size} batches, ${running} running  ·  ${when}  ·  Ctrl-C to stop` }], width, on) + error);
   return lines;
 }
@@ -399,9 +421,9 @@ async function readRequests(ctx) {
   }
   const report = validateRequests(text, { endpoint: ctx.values.endpoint });
   if (!report.ok) {
-    if (ctx.values.json) ctx.out.write(`${JSON.stringify(report)}\n`);
+    if (ctx.values.json) ctx.out.write(`${json(report)}\n`);
     const shown = report.errors.slice(0, 50);
-    for (const e of shown) process.stderr.write(`${file}${e.line === null ? "" : `:${e.line}`}: ${e.message}\n`);
+    for (const e of shown) process.stderr.write(`${safe(file)}${e.line === null ? "" : `:${e.line}`}: ${safe(e.message)}\n`);
     if (report.errors.length > shown.length) process.stderr.write(`… and ${report.errors.length - shown.length} more problems\n`);
     process.stderr.write(`llm-batches: ${file} is not a valid batch input (${report.errors.length} problem${report.errors.length === 1 ? "" : "s"}); nothing was sent\n`);
     throw new Exit(EXIT.invalid);
@@ -411,7 +433,7 @@ async function readRequests(ctx) {
 
 async function validate(ctx) {
   const { file, report } = await readRequests(ctx);
-  if (ctx.values.json) ctx.out.write(`${JSON.stringify(report)}\n`);
+  if (ctx.values.json) ctx.out.write(`${json(report)}\n`);
   else ctx.out.write(`${file}: ${report.count} requests, ${formatBytes(report.bytes)}: ok\n`);
   return EXIT.ok;
 }
@@ -425,7 +447,7 @@ async function submit(ctx) {
   const filename = file === "-" ? "input.jsonl" : path.basename(file);
   let batch = await client.submit(text, { endpoint: values.endpoint, completion_window: values.window, metadata, filename, signal });
   note(ctx, `created ${batch.id} (${statusText(batch)})`);
-  if (!values.json) out.write(`${batch.id}\n`);
+  if (!values.json) out.write(`${safe(batch.id)}\n`);
   if (values.wait) {
     const progress = new ProgressLine(process.stderr, !values.quiet);
     let last = "";
@@ -442,7 +464,7 @@ async function submit(ctx) {
       progress.done();
     }
   }
-  if (values.json) out.write(`${JSON.stringify(batch)}\n`);
+  if (values.json) out.write(`${json(batch)}\n`);
   if (!values.wait) return EXIT.ok;
   if (batch.status === "completed") {
     note(ctx, `${batch.id} completed: ${progressText(batch)}; fetch with: llm-batches results ${batch.id}`);
@@ -469,7 +491,7 @@ async function results(ctx) {
   let bytes = 0;
   try {
     for await (const result of client.results(batch, { signal })) {
-      const text = `${JSON.stringify(result)}\n`;
+      const text = `${json(result)}\n`;
       lines += 1;
       bytes += Buffer.byteLength(text);
       if (result.error) errors += 1;
@@ -483,7 +505,7 @@ async function results(ctx) {
     if (values.out) await new Promise((resolve) => sink.end(resolve));
   }
   const summary = { id: batch.id, out: values.out ?? null, lines, errors, bytes };
-  if (values.json && values.out) ctx.out.write(`${JSON.stringify(summary)}\n`);
+  if (values.json && values.out) ctx.out.write(`${json(summary)}\n`);
   note(ctx, `${lines} results (${errors} with an error)${values.out ? ` written to ${values.out}` : ""}`);
   return EXIT.ok;
 }
@@ -504,25 +526,25 @@ async function openOut(file) {
 
 async function cancel(ctx) {
   const batch = await ctx.client.cancel(ctx.positionals[0], { signal: ctx.signal });
-  if (ctx.values.json) ctx.out.write(`${JSON.stringify(batch)}\n`);
-  else ctx.out.write(`${batch.id}  ${statusText(batch)}\n`);
+  if (ctx.values.json) ctx.out.write(`${json(batch)}\n`);
+  else ctx.out.write(`${safe(`${batch.id}  ${statusText(batch)}`)}\n`);
   return EXIT.ok;
 }
 
 // ---- plumbing ---------------------------------------------------------------------------------
 
 function note(ctx, text) {
-  if (!ctx.values.quiet) process.stderr.write(`${redact(ctx, text)}\n`);
+  if (!ctx.values.quiet) process.stderr.write(`${safe(redact(ctx, text))}\n`);
 }
 
 function warn(ctx, error) {
-  if (ctx.values.json) process.stderr.write(`${JSON.stringify({ warning: errorJson(ctx, error) })}\n`);
-  else if (!ctx.values.quiet) process.stderr.write(`llm-batches: warning: ${redact(ctx, describe(error))}\n`);
+  if (ctx.values.json) process.stderr.write(`${json({ warning: errorJson(ctx, error) })}\n`);
+  else if (!ctx.values.quiet) process.stderr.write(`llm-batches: warning: ${safe(redact(ctx, describe(error)))}\n`);
 }
 
 function fail(ctx, message, code) {
-  if (ctx.values.json) process.stderr.write(`${JSON.stringify({ error: { kind: "cli", message } })}\n`);
-  else process.stderr.write(`llm-batches: error: ${redact(ctx, message)}\n`);
+  if (ctx.values.json) process.stderr.write(`${json({ error: { kind: "cli", message } })}\n`);
+  else process.stderr.write(`llm-batches: error: ${safe(redact(ctx, message))}\n`);
   return code;
 }
 
@@ -629,23 +651,55 @@ function configure(argv, env) {
   const ctx = { name, command, values, positionals: rest, out: process.stdout };
   if (command.offline) return ctx;
 
-  const providerName = values.provider ?? env.LLM_BATCHES_PROVIDER;
-  const provider = providerName === undefined ? null : PROVIDERS[providerName];
-  if (providerName !== undefined && !provider) {
-    throw new UsageError(`unknown provider "${providerName}" (one of: ${Object.keys(PROVIDERS).join(", ")})`);
-  }
-  const keyVar = values["api-key-env"] ?? "OPENAI_API_KEY";
+  const providerName = values.provider ?? (env.LLM_BATCHES_PROVIDER || "openai");
+  const provider = PROVIDERS.find((p) => p.name === providerName);
+  if (!provider) throw new UsageError(`unknown provider "${providerName}" (one of: ${PROVIDER_NAMES.join(", ")})`);
+  const { baseURL, keyVar } = connection(values, env, provider);
   const apiKey = env[keyVar];
   if (!apiKey) {
-    throw new UsageError(values["api-key-env"] ? `$${keyVar} is not set` : "no API key: set OPENAI_API_KEY, or name another variable with --api-key-env NAME");
+    throw new UsageError(
+      values["api-key-env"] || keyVar === "LLM_BATCHES_API_KEY"
+        ? `$${keyVar} is not set`
+        : `no API key: set ${keyVar} for ${provider.label}, or name another variable with --api-key-env NAME`,
+    );
   }
   ctx.apiKey = apiKey;
-  const baseURL = values["base-url"] ?? provider?.baseURL ?? (env.LLM_BATCHES_BASE_URL || env.OPENAI_BASE_URL || undefined);
-  const options = { apiKey, baseURL, dialect: provider?.dialect ?? "auto" };
+  const options = { apiKey, baseURL, provider: provider.name };
   if (values.timeout !== undefined) options.timeout = duration("--timeout", values.timeout);
   if (values["max-retries"] !== undefined) options.maxRetries = intOption("--max-retries", values["max-retries"], 0);
   ctx.client = new BatchClient(options);
   return ctx;
+}
+
+/**
+ * Where requests go and which variable holds the key for that place. A provider's variable is only
+ * read for its own host (or, without a default host, the resource the user names): a key set for
+ * one provider never goes to another, nor to a proxy named on the command line.
+ */
+function connection(values, env, provider) {
+  let baseURL = provider.baseURL || undefined;
+  let from = "provider";
+  if (values["base-url"] !== undefined) [baseURL, from] = [values["base-url"], "--base-url"];
+  else if (env.LLM_BATCHES_BASE_URL) [baseURL, from] = [env.LLM_BATCHES_BASE_URL, "LLM_BATCHES_BASE_URL"];
+  else if (provider.name === "openai" && env.OPENAI_BASE_URL) [baseURL, from] = [env.OPENAI_BASE_URL, "OPENAI_BASE_URL"];
+  if (values["api-key-env"]) return { baseURL, keyVar: values["api-key-env"] };
+  if (env.LLM_BATCHES_API_KEY) return { baseURL, keyVar: "LLM_BATCHES_API_KEY" };
+  const own = from === "provider" || from === "OPENAI_BASE_URL" || !provider.baseURL || hostOf(baseURL) === hostOf(provider.baseURL);
+  if (!own) {
+    throw new UsageError(
+      `${from} points at ${hostOf(baseURL) || baseURL}, not ${provider.label}'s host: $${provider.keyEnv} is only sent to ${hostOf(provider.baseURL)}; ` +
+        "name the variable that holds this host's key with --api-key-env NAME, or set LLM_BATCHES_API_KEY",
+    );
+  }
+  return { baseURL, keyVar: provider.keyEnv };
+}
+
+function hostOf(url) {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return "";
+  }
 }
 
 async function main(argv, env) {
@@ -689,8 +743,8 @@ async function main(argv, env) {
       if (!ctx.values.json) process.stderr.write("Run llm-batches --help for the commands and options.\n");
       return EXIT.usage;
     }
-    if (ctx.values.json) process.stderr.write(`${JSON.stringify({ error: errorJson(ctx, error) })}\n`);
-    else process.stderr.write(`llm-batches: error: ${redact(ctx, describe(error))}\n`);
+    if (ctx.values.json) process.stderr.write(`${json({ error: errorJson(ctx, error) })}\n`);
+    else process.stderr.write(`llm-batches: error: ${safe(redact(ctx, describe(error)))}\n`);
     // `invalid_argument`: the library refused before sending anything, as for a bad id or option.
     if (error instanceof BatchError) return error.kind === "invalid_argument" ? EXIT.usage : EXIT.api;
     return EXIT.api;

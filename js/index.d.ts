@@ -17,6 +17,45 @@ export type KnownBatchStatus =
  */
 export type BatchStatus = KnownBatchStatus | (string & {});
 
+/** The providers a client can talk to (`PROVIDERS` describes each). */
+export type ProviderName = "openai";
+
+/** One row of {@link PROVIDERS}: what a provider needs and allows. */
+export interface ProviderInfo {
+  readonly name: ProviderName;
+  /** For people: "OpenAI", "Anthropic", … */
+  readonly label: string;
+  /** The default `baseURL`. */
+  readonly baseURL: string;
+  /** The environment variable the CLI reads this provider's key from. */
+  readonly keyEnv: string;
+  /** How the key is sent: `"Authorization: Bearer"`, `"api-key"`, `"x-api-key"`, `"x-goog-api-key"`. */
+  readonly auth: string;
+  /** The `purpose` of an uploaded input file. */
+  readonly purpose: string;
+  /** Requests and bytes one batch may hold. */
+  readonly maxRequests: number;
+  readonly maxBytes: number;
+  /** Accepted `completion_window` values. */
+  readonly windows: readonly string[];
+  /** Whether batches carry `metadata`. */
+  readonly metadata: boolean;
+  /** Whether input goes through uploaded files (else requests are sent inline). */
+  readonly files: boolean;
+  readonly notes: string;
+  /** The provider's batch API documentation. */
+  readonly docs: string;
+}
+
+/** Every provider, in a fixed order. */
+export declare const PROVIDERS: readonly ProviderInfo[];
+
+/** The eight statuses, in the order of a batch's life. */
+export declare const STATUSES: readonly KnownBatchStatus[];
+
+/** The statuses after which a batch never changes again. */
+export declare const TERMINAL_STATUSES: readonly ("completed" | "failed" | "expired" | "cancelled")[];
+
 /** Which provider's spellings to expect. `"auto"` recognises them all. */
 export type Dialect = "auto" | "openai" | "ppinfra" | "token360";
 
@@ -40,12 +79,28 @@ export interface BatchErrorEntry {
   [extra: string]: JsonValue;
 }
 
-/** A batch, normalised onto the OpenAI wire shape (snake_case, as the official SDK). */
+/**
+ * Token usage of a batch, in OpenAI's shape (all five fields are required there). It is the
+ * provider's object as sent: a provider that sends another shape is not rewritten onto this one.
+ */
+export type BatchUsage = {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number; [extra: string]: JsonValue };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number; [extra: string]: JsonValue };
+  total_tokens: number;
+  [extra: string]: JsonValue;
+};
+
+/**
+ * A batch, normalised onto the OpenAI wire shape (snake_case, as the official SDK). `id` and
+ * `status` are always strings: an answer without them is rejected as `invalid_response`.
+ */
 export interface Batch {
-  id: string | null;
+  id: string;
   object: "batch";
   endpoint: string | null;
-  status: BatchStatus | null;
+  status: BatchStatus;
   input_file_id: string | null;
   output_file_id: string | null;
   error_file_id: string | null;
@@ -63,7 +118,10 @@ export interface Batch {
   cancelled_at: number | null;
   metadata: { [key: string]: JsonValue } | null;
   errors: { object: "list"; data: BatchErrorEntry[] } | null;
-  /** Everything else the provider sent (`model`, `usage`, PPInfra's `version`, `remark`, ...), unchanged. */
+  /** The model the batch ran, when the provider says (OpenAI since September 2025). */
+  model: string | null;
+  usage: BatchUsage | null;
+  /** Everything else the provider sent (PPInfra's `version`, `remark`, ...), unchanged. */
   [extra: string]: JsonValue | undefined;
 }
 
@@ -85,6 +143,8 @@ export interface BatchClientOptions {
   apiKey: string;
   /** Default `https://api.openai.com/v1`. PPInfra: `https://api.ppinfra.com/openai/v1`; token360: `https://api.token360.ai/v1`. */
   baseURL?: string;
+  /** Default `"openai"`. Sets the default `baseURL`, how the key is sent, and the API spoken. */
+  provider?: ProviderName;
   /** Default `"auto"`. */
   dialect?: Dialect;
   /** Milliseconds per attempt; default 60000. */
@@ -108,9 +168,9 @@ export interface ListParams {
   after?: string;
 }
 
-/** The file object of `POST /files`, normalised. */
+/** The file object of `POST /files`, normalised. `id` is always a string. */
 export interface FileObject {
-  id: string | null;
+  id: string;
   object: "file";
   bytes: number | null;
   created_at: number | null;
@@ -121,20 +181,44 @@ export interface FileObject {
   [extra: string]: JsonValue | undefined;
 }
 
-/** One line of a batch's output or error file. */
-export interface BatchResult {
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** What every line of a results file has. */
+interface BatchResultBase {
   id: string | null;
   custom_id: string | null;
-  response: { status_code: number | null; request_id: string | null; body: JsonValue; [extra: string]: JsonValue } | null;
-  /** `{ code: "invalid_line" }` for a line that is not a JSON object; also filled from `response.body.error`. */
-  error: { code: string | null; message: string | null } | null;
   /** 1-based line number in its file. */
   line: number;
   source: "output" | "error";
-  /** The text of an `invalid_line`. */
-  raw?: string;
   [extra: string]: JsonValue | undefined;
 }
+
+/** A request that got its answer: `response.body` is the endpoint's response object. */
+export interface BatchResultOk<Body extends JsonObject = JsonObject> extends BatchResultBase {
+  response: { status_code: number | null; request_id: string | null; body: Body; [extra: string]: JsonValue };
+  error: null;
+}
+
+/** A request that failed, or a line we could not read. */
+export interface BatchResultFailed extends BatchResultBase {
+  response: { status_code: number | null; request_id: string | null; body: JsonValue; [extra: string]: JsonValue } | null;
+  /**
+   * The line's `error`, else the error in `response.body.error`. `code` is `"invalid_line"` for a
+   * line that is not a JSON object (its text is in `raw`), `"invalid_response"` for a line with
+   * neither an error nor a response body object.
+   */
+  error: { code: string | null; message: string | null; [extra: string]: JsonValue };
+  /** The text of an `invalid_line`. */
+  raw?: string;
+}
+
+/**
+ * One line of a batch's output or error file; narrows on `error`:
+ * `if (r.error) … else r.response.body`. `Body` types the response body of the endpoint (it is
+ * not checked: a line's body is whatever the provider sent).
+ */
+export type BatchResult<Body extends JsonObject = JsonObject> = BatchResultOk<Body> | BatchResultFailed;
 
 export interface CreateBatchParams {
   input_file_id: string;
@@ -143,16 +227,24 @@ export interface CreateBatchParams {
   /** Default `"24h"`. */
   completion_window?: string;
   metadata?: Record<string, string> | null;
-  output_expires_after?: { anchor: "created_at"; seconds: number };
+  output_expires_after?: ExpiresAfter;
   /** Provider-specific fields are sent as given. */
   [extra: string]: JsonValue | undefined;
 }
 
+/** When a file or a batch's output expires: `seconds` after `anchor`. */
+export type ExpiresAfter = {
+  anchor: "created_at";
+  seconds: number;
+};
+
 export interface UploadOptions extends RequestOptions {
   /** Default `"input.jsonl"`. */
   filename?: string;
-  /** Default `"batch"`. */
+  /** Default: the provider's purpose for batch input (`"batch"`). */
   purpose?: string;
+  /** The file expires this long after upload (OpenAI: 3600 to 2592000 seconds). */
+  expires_after?: ExpiresAfter;
 }
 
 export interface WaitOptions extends RequestOptions {
@@ -182,7 +274,8 @@ export interface BatchRequest {
   custom_id: string;
   method: "POST";
   url: string;
-  body: { model: string; [key: string]: JsonValue };
+  /** `model` may be left out where the endpoint does not need one (`/v1/moderations`, …). */
+  body: { model?: string; [key: string]: JsonValue | undefined };
 }
 
 export interface ValidationReport {
@@ -200,10 +293,22 @@ export interface SubmitOptions extends RequestOptions {
   endpoint?: string;
   completion_window?: string;
   metadata?: Record<string, string> | null;
+  /** The name of the uploaded input file; default `"input.jsonl"`. */
   filename?: string;
+  /** Sent to `create`: when the batch's output and error files expire. */
+  output_expires_after?: ExpiresAfter;
+  /** Other fields are sent to `create` as given. */
+  [extra: string]: JsonValue | AbortSignal | undefined;
 }
 
-export type BatchErrorKind = "api" | "connection" | "timeout" | "aborted" | "invalid_response" | "invalid_argument";
+export type BatchErrorKind =
+  | "api"
+  | "connection"
+  | "timeout"
+  | "aborted"
+  | "invalid_response"
+  | "invalid_argument"
+  | "invalid_signature";
 
 export declare class BatchError extends Error {
   readonly name: "BatchError";
@@ -214,15 +319,25 @@ export declare class BatchError extends Error {
   readonly code: string | null;
   /** The provider's `x-request-id`. */
   readonly requestId: string | null;
+  /** For `submit`'s invalid requests: every problem found, as `validateRequests` reports them. */
+  readonly errors?: { line: number | null; message: string }[];
   constructor(
     message: string,
-    fields: { kind: BatchErrorKind; status?: number | null; code?: string | null; requestId?: string | null },
+    fields: {
+      kind: BatchErrorKind;
+      status?: number | null;
+      code?: string | null;
+      requestId?: string | null;
+      errors?: { line: number | null; message: string }[];
+    },
   );
 }
 
 export declare class BatchClient {
   /** @throws {BatchError} `invalid_argument` for a missing key or a bad option. */
   constructor(options: BatchClientOptions);
+  /** The provider this client talks to. */
+  readonly provider: ProviderName;
   /** One batch. Rejects with a {@link BatchError}. */
   retrieve(id: string, options?: RequestOptions): Promise<Batch>;
   /** One page of batches, newest first. Rejects with a {@link BatchError}. */
@@ -236,7 +351,10 @@ export declare class BatchClient {
   /** The raw `Response` of `GET /files/{id}/content`, body unread. */
   fileContent(fileId: string, options?: RequestOptions): Promise<Response>;
   /** The output file's results, then the error file's, streamed with bounded memory. */
-  results(batchOrId: string | Pick<Batch, "output_file_id" | "error_file_id">, options?: RequestOptions): AsyncIterableIterator<BatchResult>;
+  results<Body extends JsonObject = JsonObject>(
+    batchOrId: string | Pick<Batch, "output_file_id" | "error_file_id">,
+    options?: RequestOptions,
+  ): AsyncIterableIterator<BatchResult<Body>>;
   /** Polls until the batch is terminal and resolves with it. */
   waitFor(id: string, options?: WaitOptions): Promise<Batch>;
   /**

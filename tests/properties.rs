@@ -113,6 +113,37 @@ fn batch_like() -> impl Strategy<Value = String> {
     })
 }
 
+/// A results line as providers write them, with each part sometimes missing, null, empty or odd.
+fn result_like() -> impl Strategy<Value = String> {
+    let body = prop_oneof![
+        Just(r#"{"choices":[{"message":{"content":"hi"}}]}"#.to_owned()),
+        Just(r#"{"error":{"message":"bad","type":"invalid_request_error"}}"#.to_owned()),
+        Just("null".to_owned()),
+        Just(r#""text""#.to_owned()),
+        json(2),
+    ];
+    let response = prop_oneof![
+        Just(None),
+        Just(Some("null".to_owned())),
+        body.prop_map(|b| Some(format!(r#"{{"status_code":200,"request_id":"r","body":{b}}}"#))),
+        Just(Some(r#"{"status_code":200}"#.to_owned())),
+    ];
+    let error = prop_oneof![
+        Just(None),
+        Just(Some("null".to_owned())),
+        Just(Some("{}".to_owned())),
+        Just(Some(r#""""#.to_owned())),
+        Just(Some(r#"{"code":"batch_expired","message":"expired"}"#.to_owned())),
+        json(1).prop_map(Some),
+    ];
+    (response, error).prop_map(|(response, error)| {
+        let mut parts = vec![r#""custom_id":"c1""#.to_owned()];
+        parts.extend(response.map(|r| format!(r#""response":{r}"#)));
+        parts.extend(error.map(|e| format!(r#""error":{e}"#)));
+        format!("{{{}}}", parts.join(","))
+    })
+}
+
 fn config(provider: &str) -> Setup {
     let options = Options {
         api_key: Some("sk-test".into()),
@@ -201,6 +232,26 @@ proptest! {
         let array = Json::parse(&whole).expect("results text is invalid JSON");
         prop_assert_eq!(array.items().count(), lines.iter().filter(|l| !l.trim().is_empty()).count());
         prop_assert_eq!(decode(size), whole);
+    }
+
+    #[test]
+    fn a_result_without_an_error_has_a_response_body_object(lines in prop::collection::vec(result_like(), 1..6)) {
+        let mut decoder = JsonlDecoder::new(Source::Output);
+        let mut results = Results::new(openai_line);
+        decoder.push(lines.join("\n").as_bytes(), &mut results);
+        decoder.finish(&mut results);
+        let (text, _) = results.take();
+        let array = Json::parse(&text).expect("results text is invalid JSON");
+        prop_assert_eq!(array.items().count(), lines.len());
+        for row in array.items() {
+            let error = row.get("error").expect("every row has an error key");
+            if error.is_null() {
+                let body = row.get("response").and_then(|r| r.get("body")).map(|b| b.kind());
+                prop_assert_eq!(body, Some(Kind::Object), "error null without a body object: {}", String::from_utf8_lossy(row.text()));
+            } else {
+                prop_assert_eq!(error.kind(), Kind::Object);
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::core::ops::submit::Submit;
 use crate::core::ops::wait::Wait;
 use crate::core::ops::watch::Watch;
 use crate::core::ops::{Event, Op};
+use crate::core::providers::api::Upload;
 use crate::core::providers::{Cx, Setup};
 use crate::core::secret::Secrets;
 use crate::core::{Error, Result};
@@ -99,10 +100,15 @@ impl WasmClient {
     pub fn upload_file(&self, content: JsValue, options: JsValue) -> Promise {
         self.call(&options, |cx, io| {
             let options = convert::options_object("upload options", &options)?;
-            let (filename, purpose) = convert::upload_options(&options)?;
+            let options = convert::upload_options(&options)?;
             convert::check_content(&content)?;
-            let purpose = purpose.unwrap_or_else(|| cx.provider.purpose.to_owned());
-            let request = cx.api().upload(cx, &filename, &purpose, 0)?;
+            let upload = Upload {
+                filename: &options.filename,
+                purpose: options.purpose.as_deref().unwrap_or(cx.provider.purpose),
+                bytes: 0,
+                expires_after: options.expires_after.as_ref().map(|(anchor, s)| (anchor.as_str(), *s)),
+            };
+            let request = cx.api().upload(cx, &upload)?;
             io.content = content;
             Ok(Box::new(Call::upload(request)))
         })

@@ -39,6 +39,8 @@ pub struct Defaults {
     pub auth: Auth,
     /// Top-level `total`/`completed`/`failed` in its batches are its counts.
     pub top_level_counts: bool,
+    /// The spellings to expect when the caller names no `dialect`.
+    pub dialect: Dialect,
 }
 
 /// Where the client runs; a few things differ in a browser.
@@ -154,7 +156,7 @@ impl Config {
         };
         check_header_value("`apiKey`", &api_key)?;
         let dialect = match options.dialect.as_deref() {
-            None => Dialect::Auto,
+            None => defaults.dialect,
             Some(name) => Dialect::parse(name).ok_or_else(|| {
                 Error::invalid_argument(format!(
                     "`dialect` must be \"auto\", \"openai\", \"ppinfra\" or \"token360\", got {name:?}"
@@ -415,6 +417,7 @@ mod tests {
         base_url: "https://api.openai.com/v1",
         auth: Auth::Bearer,
         top_level_counts: false,
+        dialect: Dialect::Auto,
     };
 
     fn opts(f: impl FnOnce(&mut Options)) -> Result<Config> {

@@ -11,7 +11,8 @@
 //! decoder.finish(&mut out);
 //! assert_eq!(out.len(), 2);
 //! let text = String::from_utf8(out.take().0).unwrap();
-//! assert!(text.contains(r#""custom_id":"b","id":null,"response":null,"error":null,"line":2,"source":"output""#));
+//! // A line with neither a response nor an error gets one, so `error: null` means a response body.
+//! assert!(text.contains(r#""custom_id":"b","id":null,"response":null,"error":{"code":"invalid_response""#));
 //! ```
 
 use crate::core::json::{strip_bom, Json, Out, Scanned, Scanner};

@@ -90,9 +90,8 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
         problem(&mut report, 0, format!("`endpoint` must be a path such as /v1/chat/completions, got {endpoint:?}"));
     }
     let limits = provider.limits;
-    if text.len() as u64 > limits.max_bytes {
-        let message =
-            format!("the file is {} bytes; {} takes at most {}", text.len(), provider.label, limits.max_bytes);
+    if let Some(max) = limits.max_bytes.filter(|max| text.len() as u64 > *max) {
+        let message = format!("the file is {} bytes; {} takes at most {max}", text.len(), provider.label);
         problem(&mut report, 0, message);
     }
     let mut ids: BTreeSet<Vec<u8>> = BTreeSet::new();
@@ -125,9 +124,8 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
             }
         }
     }
-    if report.count as u64 > u64::from(limits.max_requests) {
-        let message =
-            format!("there are {} requests; {} takes at most {}", report.count, provider.label, limits.max_requests);
+    if let Some(max) = limits.max_requests.filter(|max| report.count as u64 > u64::from(*max)) {
+        let message = format!("there are {} requests; {} takes at most {max}", report.count, provider.label);
         problem(&mut report, 0, message);
     }
     if problems > MAX_REPORTED {

@@ -239,8 +239,17 @@ pub fn check_content(content: &JsValue) -> Result<()> {
     )))
 }
 
-/// `uploadFile`'s `{ filename = "input.jsonl", purpose }`.
-pub fn upload_options(options: &JsValue) -> Result<(String, Option<String>)> {
+/// `uploadFile`'s options, read.
+#[derive(Debug)]
+pub struct UploadOptions {
+    pub filename: String,
+    pub purpose: Option<String>,
+    /// `expires_after: { anchor, seconds }`.
+    pub expires_after: Option<(String, u64)>,
+}
+
+/// `uploadFile`'s `{ filename = "input.jsonl", purpose, expires_after }`.
+pub fn upload_options(options: &JsValue) -> Result<UploadOptions> {
     let filename = optional_string(options, "filename")?.unwrap_or_else(|| "input.jsonl".into());
     if filename.trim().is_empty() || filename.contains(['\r', '\n', '"', '\0']) {
         return Err(Error::invalid_argument("`filename` must be a non-empty name without quotes or line breaks"));
@@ -249,7 +258,24 @@ pub fn upload_options(options: &JsValue) -> Result<(String, Option<String>)> {
     if purpose.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return Err(Error::invalid_argument("`purpose` must be a non-empty string such as \"batch\""));
     }
-    Ok((filename, purpose))
+    let expires = get(options, "expires_after");
+    let expires_after = if is_absent(&expires) {
+        None
+    } else {
+        let shape = "`expires_after` must be an object such as { anchor: \"created_at\", seconds: 86400 }";
+        if !expires.is_object() || Array::is_array(&expires) {
+            return Err(Error::invalid_argument(shape));
+        }
+        let anchor = optional_string(&expires, "anchor")?.filter(|a| !a.trim().is_empty());
+        let seconds = get(&expires, "seconds");
+        let seconds =
+            seconds.as_f64().filter(|s| *s >= 1.0 && js_sys::Number::is_safe_integer(&seconds)).map(|s| s as u64);
+        match (anchor, seconds) {
+            (Some(anchor), Some(seconds)) if !anchor.contains(['\r', '\n', '\0']) => Some((anchor, seconds)),
+            _ => return Err(Error::invalid_argument(shape)),
+        }
+    };
+    Ok(UploadOptions { filename, purpose, expires_after })
 }
 
 /// The caller's callbacks.

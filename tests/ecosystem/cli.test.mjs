@@ -31,7 +31,8 @@ function cli(args, { env = {}, input, onStdout, timeout = 20_000, command = [pro
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], [...command.slice(1), ...args], {
       cwd: dir,
-      env: { PATH: process.env.PATH, TZ: 'UTC', OPENAI_API_KEY: KEY, LLM_BATCHES_BASE_URL: `${mock.url}/openai/v1`, ...env },
+      // The mock is not OpenAI's host: its key comes from LLM_BATCHES_API_KEY, as a proxy's would.
+      env: { PATH: process.env.PATH, TZ: 'UTC', LLM_BATCHES_API_KEY: KEY, LLM_BATCHES_BASE_URL: `${mock.url}/openai/v1`, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -79,7 +80,7 @@ after(async () => {
 });
 
 test('cli: --help documents the commands and exit codes; --version is the package version', async () => {
-  const help = await cli(['--help'], { env: { OPENAI_API_KEY: '' } });
+  const help = await cli(['--help'], { env: { LLM_BATCHES_API_KEY: '' } });
   assert.equal(help.code, 0);
   for (const word of ['list', 'get ID', 'watch [ID...]', 'submit FILE.jsonl', 'results ID', 'cancel ID', '--provider', '--api-key-env', '--json']) {
     assert.ok(help.stdout.includes(word), `help mentions ${word}`);
@@ -101,8 +102,12 @@ test('cli: usage errors exit 2 and send nothing', async () => {
     [['get', 'x', '--out', 'f']],
     [['watch', '--interval', 'soon']],
     [['list', '--provider', 'acme']],
-    [['list'], { OPENAI_API_KEY: '' }],
+    [['list'], { LLM_BATCHES_API_KEY: '' }],
     [['list', '--api-key-env', 'MY_KEY']],
+    // A provider's own key never goes to another host.
+    [['list'], { LLM_BATCHES_API_KEY: '', OPENAI_API_KEY: KEY }],
+    [['list', '--provider', 'ppinfra', '--base-url', 'http://127.0.0.1:9/v1'], { LLM_BATCHES_API_KEY: '', PPINFRA_API_KEY: KEY }],
+    [['list', '--provider', 'ppinfra'], { LLM_BATCHES_API_KEY: '', LLM_BATCHES_BASE_URL: '', OPENAI_API_KEY: KEY }],
     [['submit', 'missing.jsonl']],
     [['get', '..']], // the library refuses the id before sending
   ];
@@ -155,12 +160,17 @@ test('cli: provider presets and base URL precedence', async () => {
   });
   assert.equal(token360.code, 0, token360.stderr);
   assert.equal(JSON.parse(token360.stdout).id, 'batch_01abc');
-  const viaOpenAiVar = await cli(['get', 'batch_oai_001', '--json'], { env: { LLM_BATCHES_BASE_URL: '', OPENAI_BASE_URL: `${mock.url}/openai/v1` } });
+  // OPENAI_BASE_URL pairs with OPENAI_API_KEY, as in the OpenAI SDK.
+  const viaOpenAiVar = await cli(['get', 'batch_oai_001', '--json'], {
+    env: { LLM_BATCHES_API_KEY: '', OPENAI_API_KEY: KEY, LLM_BATCHES_BASE_URL: '', OPENAI_BASE_URL: `${mock.url}/openai/v1` },
+  });
   assert.equal(viaOpenAiVar.code, 0, viaOpenAiVar.stderr);
-  // --api-key-env names the variable holding the key.
-  const other = await cli(['get', 'batch_oai_001'], { env: { OPENAI_API_KEY: '', PPINFRA_KEY: KEY, LLM_BATCHES_BASE_URL: `${mock.url}/openai/v1` } });
+  // A provider's variable is not read for a base URL on another host: the message says what to do.
+  const other = await cli(['get', 'batch_oai_001', '--provider', 'ppinfra'], { env: { LLM_BATCHES_API_KEY: '', PPINFRA_API_KEY: KEY } });
   assert.equal(other.code, 2);
-  const named = await cli(['get', 'batch_oai_001', '--api-key-env', 'PPINFRA_KEY'], { env: { OPENAI_API_KEY: '', PPINFRA_KEY: KEY } });
+  assert.match(other.stderr, /LLM_BATCHES_BASE_URL points at 127\.0\.0\.1:\d+, not PPInfra's host: \$PPINFRA_API_KEY is only sent to api\.ppinfra\.com/);
+  // --api-key-env names the variable holding the key.
+  const named = await cli(['get', 'batch_oai_001', '--api-key-env', 'PPINFRA_KEY'], { env: { LLM_BATCHES_API_KEY: '', PPINFRA_KEY: KEY } });
   assert.equal(named.code, 0, named.stderr);
   assert.match(named.stdout, /^status +in_progress$/m);
 });
@@ -195,12 +205,12 @@ test('cli: submit validates first; an invalid file exits 3 with every problem an
   assert.match(run.stderr, /^bad\.jsonl:3: .*POST/m);
   assert.match(run.stderr, /nothing was sent/);
   assert.equal(mock.requests.length, 0, 'nothing was sent');
-  const json = await cli(['validate', 'bad.jsonl', '--json'], { env: { OPENAI_API_KEY: '' } });
+  const json = await cli(['validate', 'bad.jsonl', '--json'], { env: { LLM_BATCHES_API_KEY: '' } });
   assert.equal(json.code, 3);
   const report = JSON.parse(json.stdout);
   assert.equal(report.ok, false);
   assert.deepEqual(report.errors.map((e) => e.line), [2, 3, 3]);
-  const good = await cli(['validate', 'ok.jsonl'], { env: { OPENAI_API_KEY: '' } });
+  const good = await cli(['validate', 'ok.jsonl'], { env: { LLM_BATCHES_API_KEY: '' } });
   assert.equal(good.code, 0);
   assert.match(good.stdout, /^ok\.jsonl: 3 requests, \d+ B: ok$/m);
 });
@@ -328,6 +338,40 @@ test('cli: in a terminal, submit --wait and results draw a progress bar on stder
   assert.match(run.stdout, /batch_0001 completed: 3\/3 \(1 failed\)/);
   assert.match(run.stdout, /3 results \(1 with an error\) written to tty\.jsonl/);
   assert.equal((await readFile(path.join(dir, 'tty.jsonl'), 'utf8')).trimEnd().split('\n').length, 3);
+});
+
+test('cli: provider text cannot drive the terminal: control characters come out escaped', async () => {
+  // Whatever reaches a terminal: ESC, BEL, C1 controls and bidi overrides are shown as \uXXXX.
+  const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  const withFault = async (fault, args) => {
+    mock.clearFaults();
+    mock.addFault({ fault });
+    return cli(args);
+  };
+  const runs = [
+    await withFault('escapes', ['get', 'batch_x']),
+    await withFault('escapes', ['list']),
+    await withFault('escapes', ['list', '--json']),
+    await withFault('escapes', ['get', 'batch_x', '--json']),
+    await withFault('escapes', ['cancel', 'batch_x']),
+    await withFault('escapes;status=404', ['get', 'batch_x', '--max-retries', '0']),
+    await withFault('escapes;status=404', ['get', 'batch_x', '--json', '--max-retries', '0']),
+  ];
+  mock.clearFaults();
+  for (const [i, run] of runs.entries()) {
+    assert.doesNotMatch(run.stdout, raw, `run ${i} stdout: ${JSON.stringify(run.stdout)}`);
+    assert.doesNotMatch(run.stderr, raw, `run ${i} stderr: ${JSON.stringify(run.stderr)}`);
+  }
+  const [get, list, listJson, getJson, cancel, missing] = runs;
+  assert.equal(get.code, 0, get.stderr);
+  assert.match(get.stdout, /^id +batch_esc\\u001b\]0;pwned\\u0007$/m, get.stdout);
+  assert.match(list.stdout, /batch_esc\\u001b/);
+  assert.match(cancel.stdout, /batch_esc\\u001b/);
+  assert.match(missing.stderr, /No batch \\u001b\]0;pwned\\u0007 here/);
+  // --json stays JSON with the same values.
+  assert.equal(JSON.parse(listJson.stdout).data[0].id, 'batch_esc\u001b]0;pwned\u0007');
+  assert.equal(JSON.parse(getJson.stdout).input_file_id, 'file-\u009b31mred');
+  assert.equal(JSON.parse(getJson.stdout).completion_window, '24h\u202e');
 });
 
 test('cli: the key never appears in any output', () => {

@@ -98,7 +98,7 @@ test('pack: CommonJS can require() it on Node >= 20.19 (the node entry has no to
 });
 
 test('pack: the bin runs from node_modules/.bin and through npx', async () => {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? tmp, OPENAI_API_KEY: KEY, LLM_BATCHES_BASE_URL: `${mock.url}/openai/v1`, TZ: 'UTC' };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? tmp, LLM_BATCHES_API_KEY: KEY, LLM_BATCHES_BASE_URL: `${mock.url}/openai/v1`, TZ: 'UTC' };
   const bin = await run(path.join(project, 'node_modules/.bin/llm-batches'), ['get', 'batch_oai_003', '--json'], { cwd: project, env });
   assert.equal(JSON.parse(bin.stdout).status, 'completed');
   const npx = await run('npx', ['--offline', '--no-install', 'llm-batches', 'list', '--limit', '2'], { cwd: project, env: { ...NPM_ENV, ...env } });

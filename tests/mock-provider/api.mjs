@@ -186,7 +186,19 @@ function uploadFile({ files, body, headers, clock, newId }) {
   if (!file) throw missing('file');
   const purpose = parts.find((p) => p.name === 'purpose' && p.filename === null)?.content.toString('utf8');
   if (!purpose) throw missing('purpose');
-  const entry = files.add({ id: newId('file'), filename: file.filename, purpose, content: file.content, createdMs: clock.now() });
+  // The spec's form encoding of `expires_after: { anchor: "created_at", seconds }` (1 hour to 30 days).
+  const field = (name) => parts.find((p) => p.name === name && p.filename === null)?.content.toString('utf8');
+  const anchor = field('expires_after[anchor]');
+  const seconds = field('expires_after[seconds]');
+  let expiresAfter;
+  if (anchor !== undefined || seconds !== undefined) {
+    if (anchor !== 'created_at') throw invalid('expires_after[anchor]', `Invalid 'expires_after[anchor]': expected 'created_at'.`);
+    expiresAfter = Number(seconds);
+    if (!/^\d+$/.test(seconds ?? '') || expiresAfter < 3600 || expiresAfter > 2592000) {
+      throw invalid('expires_after[seconds]', `Invalid 'expires_after[seconds]': must be an integer from 3600 to 2592000.`);
+    }
+  }
+  const entry = files.add({ id: newId('file'), filename: file.filename, purpose, content: file.content, createdMs: clock.now(), expiresAfter });
   return { body: entry.file };
 }
 

@@ -16,7 +16,7 @@ const DELIVERY_KINDS = new Set(['drop_after_create', 'drop_mid_body', 'slow']);
  */
 const LISTING_KINDS = new Set(['list_lag', 'oldest_first']);
 /** `land_after;ms=N`: the route runs N ms later (a create that lands after the client gave up), and no answer ever comes. */
-const KINDS = new Set(['status', 'malformed_json', 'html', 'hang', 'drop', 'error_body_200', 'echo_auth', 'wrong_types', 'huge', 'land_after', ...DELIVERY_KINDS, ...LISTING_KINDS]);
+const KINDS = new Set(['status', 'malformed_json', 'html', 'hang', 'drop', 'error_body_200', 'echo_auth', 'wrong_types', 'escapes', 'huge', 'land_after', ...DELIVERY_KINDS, ...LISTING_KINDS]);
 
 export function isDeliveryFault(fault) {
   return DELIVERY_KINDS.has(fault.kind);
@@ -165,6 +165,22 @@ const WRONG_TYPES_BATCH = {
   errors: null,
 };
 
+// Terminal control sequences in every field a CLI prints: a title change (OSC 0), a hidden link
+// (OSC 8), a screen clear (CSI 2J), a C1 CSI, and a right-to-left override.
+const ESC = '\u001b';
+const ESCAPES_BATCH = {
+  id: `batch_esc${ESC}]0;pwned\u0007`,
+  object: 'batch',
+  endpoint: `/v1/chat/completions${ESC}[2J`,
+  status: `in_progress${ESC}]8;;https://evil.example/${ESC}\\click${ESC}]8;;${ESC}\\`,
+  input_file_id: 'file-\u009b31mred',
+  completion_window: '24h\u202e',
+  created_at: 1714000000,
+  request_counts: { total: 2, completed: 1, failed: 0 },
+  errors: { object: 'list', data: [{ code: `bad${ESC}[31m`, message: `line 1 ${ESC}]0;owned\u0007`, param: null, line: 1 }] },
+  metadata: null,
+};
+
 function retryHeaders(fault) {
   const { retry_after_ms: ms = DEFAULT_RETRY_AFTER_MS, retry_after: seconds, retry_after_date: date, should_retry: shouldRetry } = fault.params;
   const headers = {};
@@ -261,6 +277,16 @@ const RESPONDERS = {
   huge(fault, { res, shape }) {
     const { type, bytes } = hugeBody(fault, shape);
     send(res, hugeStatus(fault), bytes, { 'content-type': type });
+  },
+  escapes(fault, ctx) {
+    // `status=<code>`: that error, its message full of escapes.
+    if (fault.params.status) {
+      ctx.sendError(new ApiError(Number(fault.params.status), `No batch ${ESC}]0;pwned\u0007 here ${ESC}[2J`, { code: `nope${ESC}[5m` }));
+      return;
+    }
+    const batch = structuredClone(ESCAPES_BATCH);
+    const body = ctx.shape === 'page' ? { object: 'list', data: [batch], first_id: batch.id, last_id: batch.id, has_more: false } : batch;
+    sendJson(ctx.res, 200, body);
   },
   wrong_types(_fault, { res, shape }) {
     const batch = structuredClone(WRONG_TYPES_BATCH);

@@ -22,8 +22,11 @@ function unixSeconds(ms) {
   return Math.floor(ms / 1000);
 }
 
-function fileObject({ id, bytes, createdMs, filename, purpose }) {
-  return { id, object: 'file', bytes, created_at: unixSeconds(createdMs), filename, purpose, status: 'processed' };
+function fileObject({ id, bytes, createdMs, filename, purpose, expiresAfter }) {
+  const created_at = unixSeconds(createdMs);
+  const file = { id, object: 'file', bytes, created_at, filename, purpose, status: 'processed' };
+  if (expiresAfter !== undefined) file.expires_at = created_at + expiresAfter;
+  return file;
 }
 
 function filler(bytes) {
@@ -134,9 +137,9 @@ export class FileStore {
   }
 
   /** Stores `content` (string or bytes); returns the entry `{ file, content, payload }`. */
-  add({ id, filename, purpose, content, createdMs }) {
+  add({ id, filename, purpose, content, createdMs, expiresAfter }) {
     const bytes = Buffer.from(content);
-    const file = fileObject({ id, bytes: bytes.length, createdMs, filename, purpose });
+    const file = fileObject({ id, bytes: bytes.length, createdMs, filename, purpose, expiresAfter });
     return this.#put(id, { file, content: bytes, payload: bufferPayload(bytes) });
   }
 

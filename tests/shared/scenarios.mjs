@@ -878,6 +878,28 @@ export const scenarios = [
     },
   },
   {
+    name: "uploadFile sends the spec's expires_after; a malformed one sends nothing",
+    async run(lib, ctx) {
+      const recorder = recordingFetch();
+      const c = client(lib, { baseURL: urls(ctx).openai, fetch: recorder.fetch });
+      const jsonl = lib.toJsonl([chatRequest("e1")]);
+      const file = await c.uploadFile(jsonl, { expires_after: { anchor: "created_at", seconds: 86400 } });
+      assert.equal(file.expires_at, file.created_at + 86400, `expires_at of ${show(file)}`);
+      const plain = await c.uploadFile(jsonl);
+      assert.equal(plain.expires_at, null, "no expiry asked, none set");
+      // The provider's range check is the provider's: its 400 comes back as an api error.
+      const short = await rejection(() => c.uploadFile(jsonl, { expires_after: { anchor: "created_at", seconds: 60 } }), "60 s");
+      assertBatchError(lib, short, { kind: "api", status: 400 }, "expires_after of 60 s");
+      const sent = recorder.calls.length;
+      for (const bad of [5, { anchor: "created_at" }, { anchor: "", seconds: 3600 }, { anchor: "created_at", seconds: 1.5 }, { anchor: "created_at", seconds: -1 }, [1]]) {
+        const err = await rejection(() => c.uploadFile(jsonl, { expires_after: bad }), `expires_after ${show(bad)}`);
+        assertBatchError(lib, err, { kind: "invalid_argument" }, `expires_after ${show(bad)}`);
+        assert.match(err.message, /expires_after/, "the message names the option");
+      }
+      assert.equal(recorder.calls.length, sent, "a malformed expires_after sends nothing");
+    },
+  },
+  {
     name: "waitFor: an expired batch ends it; results then carry the unfinished requests from the error file",
     async run(lib, ctx) {
       const c = client(lib, { baseURL: urls(ctx).openai });

@@ -156,11 +156,30 @@ impl<'a> ResultLine<'a> {
         object.end(out);
     }
 
+    /// Whether the line carries a response with a body object. A line with neither that nor an
+    /// error gets an `invalid_response` error, so that `error: null` always means
+    /// `response.body` is an object (the `.d.ts` union narrows on it).
+    fn answered(&self) -> bool {
+        let body = match &self.response {
+            Response::Null => None,
+            Response::Made { body, .. } => Some(*body),
+            Response::Object(entries) => entries.iter().rev().find(|(k, _)| k.is_str("body")).map(|(_, v)| *v),
+        };
+        body.is_some_and(|b| b.kind() == Kind::Object)
+    }
+
     fn write_part(&self, part: Part, at: LineAt, out: &mut Out) {
         match part {
             Part::Id => text(self.id, out),
             Part::CustomId => text(self.custom_id, out),
             Part::Response => write_response(&self.response, out),
+            Part::Error if matches!(self.error, ErrorOut::Null) && !self.answered() => {
+                let made = ErrorOut::Made(
+                    Cow::Borrowed("invalid_response"),
+                    Cow::Borrowed("the line has neither an error nor a response with a body object"),
+                );
+                write_error(&made, out);
+            }
             Part::Error => write_error(&self.error, out),
             Part::Line => out.u64(at.number),
             Part::Source => out.string(at.source.as_str()),

@@ -8,6 +8,7 @@ use super::{Action, Env, Event, Op};
 use crate::core::error::{Error, Result};
 use crate::core::http::{Body, Content};
 use crate::core::json::{Json, Kind, Object, Out};
+use crate::core::providers::api::Upload;
 use crate::core::providers::Cx;
 use crate::core::validate::{first_url, provider_lines, validate};
 
@@ -113,8 +114,13 @@ impl Op for Submit {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Start => {
                 let api = env.cx.api();
-                let purpose = env.cx.provider.purpose;
-                let mut request = match api.upload(&env.cx, &self.filename, purpose, self.lines.len() as u64) {
+                let upload = Upload {
+                    filename: &self.filename,
+                    purpose: env.cx.provider.purpose,
+                    bytes: self.lines.len() as u64,
+                    expires_after: None,
+                };
+                let mut request = match api.upload(&env.cx, &upload) {
                     Ok(request) => request,
                     Err(error) => return self.done(Err(error)),
                 };

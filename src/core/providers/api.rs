@@ -1,7 +1,7 @@
 //! What every API family implements ([`Api`]) and what a provider is ([`Provider`]): the
 //! vocabulary the family modules and the table share.
 
-use super::super::config::{Auth, Config, ListQuery};
+use super::super::config::{Auth, Config, Dialect, ListQuery};
 use super::super::error::{Error, Result};
 use super::super::http::Request;
 use super::super::json::{Json, Out, Scanner};
@@ -12,10 +12,10 @@ use super::super::model::Source;
 /// What one batch may hold, and the windows a provider accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Requests per batch.
-    pub max_requests: u32,
-    /// Bytes per input file (or per inline request body).
-    pub max_bytes: u64,
+    /// Requests per batch (`None`: the provider documents no limit).
+    pub max_requests: Option<u32>,
+    /// Bytes per input file or inline request body (`None`: none documented).
+    pub max_bytes: Option<u64>,
     /// Accepted `completion_window` values (the first is the default); empty: the provider takes none.
     pub windows: &'static [&'static str],
     /// How many metadata pairs a batch may carry (0: no metadata).
@@ -61,6 +61,8 @@ pub struct Provider {
     pub limits: Limits,
     /// Top-level `total`/`completed`/`failed` in its batches (PPInfra, Novita, Zhipu).
     pub top_level_counts: bool,
+    /// The spellings to expect when the caller names no `dialect` (OpenAI's row: all of them).
+    pub dialect: Dialect,
     /// How its list pages.
     pub paging: Paging,
     /// Its input lines.
@@ -107,6 +109,19 @@ impl Cx<'_> {
     }
 }
 
+/// A file to upload: its name, purpose and size (the content goes in the request body later).
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    /// The file name the provider records.
+    pub filename: &'a str,
+    /// `purpose` (`batch` for input files).
+    pub purpose: &'a str,
+    /// Size in bytes, when known (resumable uploads announce it); 0 when not.
+    pub bytes: u64,
+    /// The spec's `expires_after`: `(anchor, seconds)`, e.g. `("created_at", 86400)`.
+    pub expires_after: Option<(&'a str, u64)>,
+}
+
 /// What an API family does differently. The defaults are OpenAI's.
 pub trait Api: Sync + std::fmt::Debug {
     /// `GET` one batch.
@@ -119,7 +134,7 @@ pub trait Api: Sync + std::fmt::Debug {
     /// Cancels a batch.
     fn cancel(&self, cx: &Cx<'_>, id: &str) -> Result<Request>;
     /// Uploads a file (multipart, or the first step of a resumable upload).
-    fn upload(&self, cx: &Cx<'_>, filename: &str, purpose: &str, bytes: u64) -> Result<Request>;
+    fn upload(&self, cx: &Cx<'_>, upload: &Upload<'_>) -> Result<Request>;
     /// Reads a file's content.
     fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request>;
     /// Walks one batch at the cursor (checking it as it goes) and writes it normalised into `out`;

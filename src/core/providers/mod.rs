@@ -10,7 +10,7 @@ pub mod openai;
 
 pub use api::{unsupported, Api, Cx, Limits, LineFormat, Paging, Provider, ResultsAt};
 
-use super::config::{Auth, Config, Defaults, Options, Runtime};
+use super::config::{Auth, Config, Defaults, Dialect, Options, Runtime};
 use super::error::{Error, Result};
 use super::json::Out;
 
@@ -65,6 +65,7 @@ pub fn configure(options: Options, runtime: Runtime) -> Result<(&'static Provide
         base_url: provider.base_url,
         auth: provider.auth,
         top_level_counts: provider.top_level_counts,
+        dialect: provider.dialect,
     };
     Ok((provider, Config::new(options, &defaults, runtime)?))
 }
@@ -98,9 +99,15 @@ pub fn table_json() -> String {
             Auth::Google => "x-goog-api-key",
         });
         o.key(&mut out, "maxRequests");
-        out.u64(u64::from(p.limits.max_requests));
+        match p.limits.max_requests {
+            Some(n) => out.u64(u64::from(n)),
+            None => out.null(),
+        }
         o.key(&mut out, "maxBytes");
-        out.u64(p.limits.max_bytes);
+        match p.limits.max_bytes {
+            Some(n) => out.u64(n),
+            None => out.null(),
+        }
         o.key(&mut out, "windows");
         let mut windows = super::json::Array::begin(&mut out);
         for w in p.limits.windows {
@@ -120,19 +127,61 @@ pub fn table_json() -> String {
 
 const MB: u64 = 1_000_000;
 
-/// Every provider.
-pub static PROVIDERS: &[Provider] = &[Provider {
-    name: "openai",
-    label: "OpenAI",
-    base_url: "https://api.openai.com/v1",
-    key_env: "OPENAI_API_KEY",
-    auth: Auth::Bearer,
-    api: &openai::OpenAi,
-    limits: Limits { max_requests: 50_000, max_bytes: 200 * MB, windows: &["24h"], metadata_pairs: 16 },
-    top_level_counts: false,
-    paging: Paging::After,
-    lines: LineFormat::OpenAi,
-    purpose: "batch",
-    notes: "the reference shape; `model` and `usage` on batches created since September 2025",
-    docs: "https://platform.openai.com/docs/api-reference/batch",
-}];
+/// Every provider. OpenAI first: the default.
+pub static PROVIDERS: &[Provider] = &[
+    Provider {
+        name: "openai",
+        label: "OpenAI",
+        base_url: "https://api.openai.com/v1",
+        key_env: "OPENAI_API_KEY",
+        auth: Auth::Bearer,
+        api: &openai::OpenAi,
+        limits: Limits {
+            max_requests: Some(50_000),
+            max_bytes: Some(200 * MB),
+            windows: &["24h"],
+            metadata_pairs: 16,
+        },
+        top_level_counts: false,
+        dialect: Dialect::Auto,
+        paging: Paging::After,
+        lines: LineFormat::OpenAi,
+        purpose: "batch",
+        notes: "the reference shape; `model` and `usage` on batches created since September 2025",
+        docs: "https://platform.openai.com/docs/api-reference/batch",
+    },
+    Provider {
+        name: "ppinfra",
+        label: "PPInfra",
+        base_url: "https://api.ppinfra.com/openai/v1",
+        key_env: "PPINFRA_API_KEY",
+        auth: Auth::Bearer,
+        api: &openai::OpenAi,
+        // No documented limits. The API reference fixes the window at 48h (its guides say 24h):
+        // none is sent, and the batch says which applied.
+        limits: Limits { max_requests: None, max_bytes: None, windows: &[], metadata_pairs: 16 },
+        top_level_counts: true,
+        dialect: Dialect::PpInfra,
+        paging: Paging::After,
+        lines: LineFormat::OpenAi,
+        purpose: "batch",
+        notes: "upper-case statuses (`PROGRESS` is in_progress), counts at the top level, `errors` as one string, string `created_at`, `{}` for unset times",
+        docs: "https://resource.ppio.com/docs/model/llm-batch-api",
+    },
+    Provider {
+        name: "token360",
+        label: "token360",
+        base_url: "https://api.token360.ai/v1",
+        key_env: "TOKEN360_API_KEY",
+        auth: Auth::Bearer,
+        api: &openai::OpenAi,
+        limits: Limits { max_requests: None, max_bytes: Some(200 * MB), windows: &["24h"], metadata_pairs: 16 },
+        top_level_counts: false,
+        dialect: Dialect::Token360,
+        paging: Paging::After,
+        lines: LineFormat::OpenAi,
+        purpose: "batch",
+        notes: "unset times are left out; only `/v1/chat/completions` and `24h`; one model per file; `callback_url` on create",
+        docs: "https://www.token360.ai/zh-CN/docs/api-%E5%8F%82%E8%80%83/%E6%89%B9%E9%87%8F%E4%BB%BB%E5%8A%A1/%E5%88%9B%E5%BB%BA-batch",
+    },
+];

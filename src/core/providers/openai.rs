@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::api::{page_with, Api, Cx, Paging, ResultsAt, MARKER_KEY};
+use super::api::{page_with, Api, Cx, Paging, ResultsAt, Upload, MARKER_KEY};
 use crate::core::config::{check_id, encode, query, ListQuery};
 use crate::core::error::{Error, Result};
 use crate::core::http::{Body, Form, Method, Request};
@@ -57,11 +57,17 @@ impl Api for OpenAi {
         Ok(cx.config.request(Method::Post, &format!("/batches/{}/cancel", encode(id))))
     }
 
-    fn upload(&self, cx: &Cx<'_>, filename: &str, purpose: &str, _bytes: u64) -> Result<Request> {
+    fn upload(&self, cx: &Cx<'_>, upload: &Upload<'_>) -> Result<Request> {
+        let mut fields = vec![("purpose", upload.purpose.to_owned())];
+        // The spec's form encoding of the `expires_after` object.
+        if let Some((anchor, seconds)) = upload.expires_after {
+            fields.push(("expires_after[anchor]", anchor.to_owned()));
+            fields.push(("expires_after[seconds]", seconds.to_string()));
+        }
         let form = Form {
-            fields: vec![("purpose", purpose.to_owned())],
+            fields,
             file_field: "file",
-            filename: filename.to_owned(),
+            filename: upload.filename.to_owned(),
             content: crate::core::http::Content::Caller,
         };
         Ok(Request { body: Body::Form(form), ..cx.config.request(Method::Post, "/files") })

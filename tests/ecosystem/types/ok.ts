@@ -3,6 +3,9 @@
 import {
   BatchClient,
   BatchError,
+  PROVIDERS,
+  STATUSES,
+  TERMINAL_STATUSES,
   isTerminal,
   toJsonl,
   validateRequests,
@@ -13,7 +16,14 @@ import {
   type BatchPage,
   type BatchRequest,
   type BatchResult,
+  type BatchResultFailed,
+  type BatchResultOk,
   type BatchStatus,
+  type BatchUsage,
+  type ExpiresAfter,
+  type JsonObject,
+  type ProviderInfo,
+  type ProviderName,
   type CreateBatchParams,
   type Dialect,
   type FetchLike,
@@ -42,6 +52,13 @@ const options: BatchClientOptions = {
   defaultHeaders: { "x-team": "search", "user-agent": null },
 };
 const client = new BatchClient(options);
+const provider: ProviderName = client.provider;
+const row: ProviderInfo | undefined = PROVIDERS.find((p) => p.name === provider);
+console.log(row?.label, row?.keyEnv, row?.maxRequests, row?.windows.join(","), row?.files);
+new BatchClient({ apiKey: "k", provider: "openai" });
+const statuses: readonly KnownBatchStatus[] = STATUSES;
+const terminal: readonly BatchStatus[] = TERMINAL_STATUSES;
+console.log(statuses.length, terminal.includes("completed"));
 const controller = new AbortController();
 const requestOptions: RequestOptions = { signal: controller.signal };
 
@@ -78,9 +95,14 @@ function describe(batch: Batch): string {
   const errors: BatchErrorEntry[] = batch.errors?.data ?? [];
   const firstError: string | null = errors[0]?.message ?? null;
   const meta: JsonValue | undefined = batch.metadata?.job;
-  const model = batch.model; // an unmodelled provider field passes through as JsonValue | undefined
+  const model: string | null = batch.model;
+  const usage: BatchUsage | null = batch.usage;
+  const cached: number | undefined = usage?.input_tokens_details.cached_tokens;
+  const tokens: number = (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
+  const version: JsonValue | undefined = batch.version; // an unmodelled provider field passes through
+  const id: string = batch.id;
   const status = isKnown(batch.status) ? label(batch.status) : `unknown (${String(batch.status)})`;
-  return `${batch.id}: ${status} ${done}/${counts.total} ${created ?? "-"} ${firstError ?? ""} ${JSON.stringify(meta)} ${JSON.stringify(model)}`;
+  return `${id}: ${status} ${done}/${counts.total} ${created ?? "-"} ${firstError ?? ""} ${JSON.stringify(meta)} ${model} ${tokens} ${cached} ${JSON.stringify(version)}`;
 }
 
 async function everything(): Promise<void> {
@@ -100,14 +122,15 @@ async function everything(): Promise<void> {
   if (!report.ok) for (const { line, message } of report.errors) console.error(line ?? "file", message);
   console.log(report.count, report.bytes, validateRequests(toJsonl(requests)).ok);
 
-  const upload: UploadOptions = { filename: "input.jsonl", purpose: "batch", signal: controller.signal };
+  const expires: ExpiresAfter = { anchor: "created_at", seconds: 86_400 };
+  const upload: UploadOptions = { filename: "input.jsonl", purpose: "batch", expires_after: expires, signal: controller.signal };
   const file: FileObject = await client.uploadFile(toJsonl(requests), upload);
   await client.uploadFile(new TextEncoder().encode("{}\n"));
   await client.uploadFile(new Blob(["{}\n"]));
   await client.uploadFile(new ArrayBuffer(8));
 
   const create: CreateBatchParams = {
-    input_file_id: file.id ?? "file-x",
+    input_file_id: file.id,
     endpoint: "/v1/chat/completions",
     completion_window: "24h",
     metadata: { job: "nightly" },
@@ -115,7 +138,7 @@ async function everything(): Promise<void> {
     provider_extension: true,
   };
   const created = await client.create(create, requestOptions);
-  const cancelled: Batch = await client.cancel(created.id ?? "", requestOptions);
+  const cancelled: Batch = await client.cancel(created.id, requestOptions);
   console.log(cancelled.cancelling_at);
 
   const response: Response = await client.fileContent("file-x", requestOptions);
@@ -123,18 +146,28 @@ async function everything(): Promise<void> {
 
   for await (const result of client.results(created)) {
     const r: BatchResult = result;
-    if (r.error) console.warn(r.custom_id, r.error.code, r.error.message, r.line, r.raw);
-    else if (r.response) console.log(r.response.status_code, r.response.request_id, r.response.body);
+    if (r.error) {
+      const failed: BatchResultFailed = r;
+      console.warn(r.custom_id, r.error.code, r.error.message, r.line, r.raw, failed.response?.status_code);
+    } else {
+      const ok: BatchResultOk = r;
+      const body: JsonObject = r.response.body;
+      console.log(r.response.status_code, r.response.request_id, body.id, ok.line);
+    }
     const source: "output" | "error" = r.source;
     console.log(source);
+  }
+  type Chat = { id: string; choices: { message: { content: string | null } }[] };
+  for await (const r of client.results<Chat>(created)) {
+    if (!r.error) console.log(r.response.body.choices[0].message.content);
   }
   for await (const result of client.results("batch_01abc", { signal: controller.signal })) console.log(result.id);
 
   const wait: WaitOptions = { pollInterval: 30_000, timeout: 3_600_000, signal: controller.signal, onProgress: (b) => console.log(b.status) };
-  const done: Batch = await client.waitFor(created.id ?? "", wait);
+  const done: Batch = await client.waitFor(created.id, wait);
 
   const watch: WatchOptions = {
-    ids: [done.id ?? ""],
+    ids: [done.id],
     pollInterval: 60_000,
     signal: controller.signal,
     onUpdate: (b: Batch) => console.log(describe(b)),
@@ -145,7 +178,14 @@ async function everything(): Promise<void> {
   await client.watch();
   console.log(watched.length);
 
-  const submit: SubmitOptions = { endpoint: "/v1/chat/completions", completion_window: "24h", metadata: null, filename: "x.jsonl", signal: controller.signal };
+  const submit: SubmitOptions = {
+    endpoint: "/v1/chat/completions",
+    completion_window: "24h",
+    metadata: null,
+    filename: "x.jsonl",
+    output_expires_after: expires,
+    signal: controller.signal,
+  };
   await client.submit(requests, submit);
   await client.submit(toJsonl(requests));
 }
@@ -157,7 +197,8 @@ everything().catch((error: unknown) => {
     const status: number | null = error.status;
     const code: string | null = error.code;
     const requestId: string | null = error.requestId;
-    console.error(kind, name, status, code, requestId, error.message, error instanceof Error);
+    const problems = error.errors?.map((e) => `${e.line ?? "file"}: ${e.message}`) ?? [];
+    console.error(kind, name, status, code, requestId, error.message, error instanceof Error, problems);
   }
   throw new BatchError("made by hand", { kind: "invalid_argument" });
 });
