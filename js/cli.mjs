@@ -18,7 +18,7 @@ const HELP = `Usage: llm-batches <command> [options]
 Drive a Batch API (${PROVIDERS.map((p) => p.label).join(", ")}) from the terminal.
 
 Commands:
-  list                   one page of batches, newest first  [--limit N] [--after ID] [--all]
+  list                   one page of batches, newest first  [--limit N] [--after ID | --page P] [--all]
   get ID                 one batch
   watch [ID...]          follow batches until they end: a live table with progress bars in a
                          terminal, one line per change otherwise; without IDs, the newest page
@@ -36,6 +36,7 @@ Connection:
   --base-url URL         the API's base URL, version path included; default: env
                          LLM_BATCHES_BASE_URL, else (openai) OPENAI_BASE_URL, else the provider's
   --api-key-env NAME     read the API key from $NAME instead of the provider's variable
+  --api-version V        Azure's dated API (e.g. 2024-10-21; env AZURE_OPENAI_API_VERSION)
   --timeout D            per request (default 60s)
   --max-retries N        retries of a failed read (default 2)
 
@@ -69,6 +70,8 @@ const OPTIONS = {
   provider: { type: "string" },
   "base-url": { type: "string" },
   "api-key-env": { type: "string" },
+  "api-version": { type: "string" },
+  page: { type: "string" },
   timeout: { type: "string" },
   "max-retries": { type: "string" },
   json: { type: "boolean" },
@@ -86,9 +89,9 @@ const OPTIONS = {
   version: { type: "boolean", short: "V" },
 };
 
-const COMMON = ["provider", "base-url", "api-key-env", "timeout", "max-retries", "json", "quiet", "help", "version"];
+const COMMON = ["provider", "base-url", "api-key-env", "api-version", "timeout", "max-retries", "json", "quiet", "help", "version"];
 const COMMANDS = {
-  list: { args: [0, 0], options: ["limit", "after", "all"], run: list },
+  list: { args: [0, 0], options: ["limit", "after", "page", "all"], run: list },
   get: { args: [1, 1], options: [], run: get },
   watch: { args: [0, Infinity], options: ["interval"], run: watch },
   submit: { args: [1, 1], options: ["endpoint", "window", "metadata", "wait", "interval"], run: submit },
@@ -248,7 +251,7 @@ class ProgressLine {
 async function list(ctx) {
   const { values, client, signal, out } = ctx;
   const limit = values.limit === undefined ? undefined : intOption("--limit", values.limit, 1);
-  const params = { limit, after: values.after };
+  const params = { limit, after: values.after, page: values.page };
   if (values.all) {
     if (values.json) {
       out.write("[");
@@ -270,9 +273,18 @@ async function list(ctx) {
     out.write(`${json(page)}\n`);
   } else {
     printBatchTable(out, page.data);
-    if (page.has_more) note(ctx, `more: llm-batches list --after ${page.last_id}`);
+    if (page.has_more) note(ctx, `more: llm-batches list ${nextPageArgs(ctx, page)}`);
   }
   return EXIT.ok;
+}
+
+/** The options that ask for the page after `page`, as the provider pages. */
+function nextPageArgs(ctx, page) {
+  const provider = ctx.client.provider;
+  if (provider === "gemini" && page.nextPageToken) return `--page ${page.nextPageToken}`;
+  if (provider === "mistral") return `--page ${Number(ctx.values.page ?? 0) + 1}`;
+  if (provider === "groq" && page.paging?.next_cursor) return `--after ${page.paging.next_cursor}`;
+  return `--after ${page.last_id}`;
 }
 
 function printBatchTable(out, batches) {
@@ -665,6 +677,8 @@ function configure(argv, env) {
   }
   ctx.apiKey = apiKey;
   const options = { apiKey, baseURL, provider: provider.name };
+  const apiVersion = values["api-version"] ?? (provider.name === "azure" ? env.AZURE_OPENAI_API_VERSION : undefined);
+  if (apiVersion) options.apiVersion = apiVersion;
   if (values.timeout !== undefined) options.timeout = duration("--timeout", values.timeout);
   if (values["max-retries"] !== undefined) options.maxRetries = intOption("--max-retries", values["max-retries"], 0);
   ctx.client = new BatchClient(options);

@@ -18,7 +18,23 @@ export type KnownBatchStatus =
 export type BatchStatus = KnownBatchStatus | (string & {});
 
 /** The providers a client can talk to (`PROVIDERS` describes each). */
-export type ProviderName = "openai";
+export type ProviderName =
+  | "openai"
+  | "azure"
+  | "anthropic"
+  | "mistral"
+  | "gemini"
+  | "together"
+  | "groq"
+  | "ppinfra"
+  | "novita"
+  | "token360"
+  | "siliconflow"
+  | "dashscope"
+  | "zhipu"
+  | "deepinfra"
+  | "nebius"
+  | "moonshot";
 
 /** One row of {@link PROVIDERS}: what a provider needs and allows. */
 export interface ProviderInfo {
@@ -33,9 +49,9 @@ export interface ProviderInfo {
   readonly auth: string;
   /** The `purpose` of an uploaded input file. */
   readonly purpose: string;
-  /** Requests and bytes one batch may hold. */
-  readonly maxRequests: number;
-  readonly maxBytes: number;
+  /** Requests and bytes one batch may hold; `null` where the provider documents no limit. */
+  readonly maxRequests: number | null;
+  readonly maxBytes: number | null;
   /** Accepted `completion_window` values. */
   readonly windows: readonly string[];
   /** Whether batches carry `metadata`. */
@@ -139,10 +155,12 @@ export interface BatchPage {
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface BatchClientOptions {
-  /** Sent as `Authorization: Bearer <apiKey>`; never appears in errors or logs. */
+  /** Sent as the provider wants it (OpenAI: `Authorization: Bearer <apiKey>`); never appears in errors or logs. */
   apiKey: string;
-  /** Default `https://api.openai.com/v1`. PPInfra: `https://api.ppinfra.com/openai/v1`; token360: `https://api.token360.ai/v1`. */
+  /** Default: the provider's (`https://api.openai.com/v1` for OpenAI). Required for Azure (your resource). */
   baseURL?: string;
+  /** Azure's dated API (`"2024-10-21"`): `?api-version=` on every request, under `…/openai`. Without it, Azure's v1 API. */
+  apiVersion?: string;
   /** Default `"openai"`. Sets the default `baseURL`, how the key is sent, and the API spoken. */
   provider?: ProviderName;
   /** Default `"auto"`. */
@@ -164,8 +182,10 @@ export interface RequestOptions {
 export interface ListParams {
   /** Page size (the provider sets the maximum; OpenAI: 100). */
   limit?: number;
-  /** Start after this batch id (the previous page's `last_id`). */
+  /** Start after this batch id (the previous page's `last_id`), for providers that page by cursor. */
   after?: string;
+  /** A page number (Mistral, from 0) or page token (Gemini: the previous page's `nextPageToken`). */
+  page?: number | string;
 }
 
 /** The file object of `POST /files`, normalised. `id` is always a string. */
@@ -375,3 +395,32 @@ export declare function toJsonl(requests: object[]): string;
 
 /** Whether a status (any provider spelling) or a batch's status is terminal: completed, failed, expired, cancelled. */
 export declare function isTerminal(statusOrBatch: BatchStatus | Batch | null | undefined): boolean;
+
+/** A webhook event as the provider sent it (OpenAI: `batch.completed`, `batch.failed`, `batch.expired`, `batch.cancelled`, …). */
+export interface WebhookEvent {
+  id: string;
+  type: "batch.completed" | "batch.failed" | "batch.expired" | "batch.cancelled" | (string & {});
+  /** Unix seconds: when the event happened (not when it was delivered). */
+  created_at: number;
+  /** For batch events, `data.id` is the batch id. */
+  data: { id: string; [extra: string]: JsonValue };
+  [extra: string]: JsonValue;
+}
+
+/** A request's headers: a `Headers` object, or a plain object such as Node's `req.headers` (names in any case). */
+export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
+
+/**
+ * Checks a webhook delivery signed the Standard Webhooks way (OpenAI's): `webhook-id`,
+ * `webhook-timestamp`, `webhook-signature`, HMAC-SHA256 with a `whsec_…` secret (any other secret:
+ * its bytes). Pass the body exactly as received. Synchronous.
+ * @throws {BatchError} kind `invalid_signature`: a missing header, no matching signature, a
+ *   timestamp more than `tolerance` seconds (default 300; `Infinity`: no check) from now, a body that
+ *   is not an event. Kind `invalid_argument` for an empty secret. The secret never appears in it.
+ */
+export declare function verifyWebhook(
+  body: string | Uint8Array | ArrayBuffer,
+  headers: WebhookHeaders,
+  secret: string,
+  options?: { tolerance?: number },
+): WebhookEvent;

@@ -6,6 +6,7 @@ import {
   isTerminal,
   validateRequests as wasmValidateRequests,
   toJsonl as wasmToJsonl,
+  verifyWebhook as wasmVerifyWebhook,
 } from "./llm_batches.js";
 import { STATUSES, TERMINAL_STATUSES, PROVIDERS } from "./facts.js";
 
@@ -205,6 +206,15 @@ export function validateRequests(input, options) {
 /** JSONL text of request objects, one per line. */
 export function toJsonl(requests) {
   return call(() => wasmToJsonl(requests));
+}
+
+/**
+ * Checks a webhook delivery (Standard Webhooks, as OpenAI signs them): the raw body as received,
+ * the request's headers, the secret; resolves nothing, returns the event. Throws a `BatchError` of
+ * kind `invalid_signature` for anything wrong.
+ */
+export function verifyWebhook(body, headers, secret, options) {
+  return call(() => wasmVerifyWebhook(body, headers, secret, options));
 }
 
 export { isTerminal, STATUSES, TERMINAL_STATUSES, PROVIDERS };

@@ -21,6 +21,7 @@ echo "== package: pkg/"
 bash scripts/build-pkg.sh
 # Tests import "llm-batches" by name, as users do, through the package's own exports map.
 ln -sfn ../pkg node_modules/llm-batches
+node scripts/providers-table.mjs  # README's providers table from PROVIDERS; with CI=true it only checks it
 
 echo "== js: mock provider, Node, workerd, Chromium, ecosystem (Worker example, CLI, bundlers, types, npm pack)"
 node --test --test-reporter=spec tests/mock-provider/ tests/node/ tests/workerd/ tests/browser/ tests/www/ tests/ecosystem/

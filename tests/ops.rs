@@ -11,6 +11,7 @@ use llm_batches::core::json::Json;
 use llm_batches::core::ops::calls::Call;
 use llm_batches::core::ops::create::Create;
 use llm_batches::core::ops::pager::Pager;
+use llm_batches::core::ops::submit::Submit;
 use llm_batches::core::ops::wait::Wait;
 use llm_batches::core::ops::watch::Watch;
 use llm_batches::core::ops::{Action, Body, Env, Event, NoReply, Op, Reply};
@@ -611,4 +612,217 @@ fn list_all_follows_the_cursor_and_never_spins() {
     let yields: Vec<&String> = r.trace.iter().filter(|t| t.starts_with("yield")).collect();
     assert_eq!(yields, ["yield 3", "yield 3", "yield 1"]);
     assert_eq!(r.result, Ok(None));
+}
+
+// ---- the other API families, against scripted answers ---------------------------------------
+
+/// A provider's client for `name`, at `https://x.example/v1`.
+fn setup_for(name: &str) -> Setup {
+    let options = Options {
+        api_key: Some("sk-test-key".into()),
+        provider: Some(name.into()),
+        base_url: Some("https://x.example/v1".into()),
+        max_retries: Some(0.0),
+        ..Options::default()
+    };
+    Setup::new(options, Runtime::Server).unwrap()
+}
+
+/// One expected request (`METHOD path-after-the-base`, matched as a prefix) and its answer.
+struct Step {
+    expect: &'static str,
+    status: u16,
+    headers: Vec<(Header, &'static str)>,
+    body: &'static str,
+}
+
+fn answer(expect: &'static str, status: u16, body: &'static str) -> Step {
+    Step { expect, status, headers: Vec::new(), body }
+}
+
+/// Runs `op` against `steps` in order; every request must be the one expected. Answers the
+/// requests sent (method, path, body as text), the sleeps, and the result.
+fn script(op: &mut dyn Op, setup: &Setup, steps: Vec<Step>) -> (Vec<(String, String)>, Vec<u32>, Run) {
+    let mut steps = steps.into_iter();
+    let mut sent = Vec::new();
+    let mut sleeps = Vec::new();
+    let mut now = START_MS;
+    let mut event = Event::Start;
+    for _ in 0..1_000 {
+        let env = Env { cx: setup.cx(), now_ms: now, random: 0.5 };
+        event = match op.step(&env, event) {
+            Action::Send { request, .. } => {
+                let path = request.url.trim_start_matches("https://x.example/v1").to_owned();
+                let line = format!("{} {path}", request.method.as_str());
+                let body = match &request.body {
+                    RequestBody::Json(text) => text.clone(),
+                    RequestBody::Raw(llm_batches::core::http::Content::Bytes(bytes)) => {
+                        String::from_utf8_lossy(bytes).into_owned()
+                    }
+                    RequestBody::Form(form) => match &form.content {
+                        llm_batches::core::http::Content::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                        other => format!("{other:?}"),
+                    },
+                    other => format!("{other:?}"),
+                };
+                let headers: Vec<String> = request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+                sent.push((line.clone(), format!("{body}\n{}", headers.join("\n"))));
+                let step = steps.next().unwrap_or_else(|| panic!("unexpected request {line}"));
+                assert!(line.starts_with(step.expect), "sent {line}, expected {}", step.expect);
+                let mut head = Head::new(step.status);
+                for (name, value) in step.headers {
+                    head.set(name, value);
+                }
+                Event::Reply(Reply::Answer(head, Body::Read(step.body.as_bytes().to_vec())))
+            }
+            Action::Sleep(ms) => {
+                sleeps.push(ms);
+                now += f64::from(ms);
+                Event::Woke
+            }
+            Action::Done(result) => {
+                let result = result
+                    .map(|t| t.map(|t| String::from_utf8(t.bytes).unwrap()))
+                    .map_err(|e| (e.kind, e.status, e.message));
+                assert!(steps.next().is_none(), "requests expected but not sent");
+                return (sent, sleeps, Run { trace: Vec::new(), result, elapsed_ms: now - START_MS });
+            }
+            other => panic!("unexpected action {other:?}"),
+        };
+    }
+    panic!("the operation did not finish");
+}
+
+const CHAT_LINE: &str =
+    r#"{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[]}}"#;
+
+#[test]
+fn anthropic_submit_sends_the_requests_inline_in_one_create() {
+    let setup = setup_for("anthropic");
+    let line = r#"{"custom_id":"r1","method":"POST","url":"/v1/messages","body":{"model":"claude","max_tokens":5,"messages":[]}}"#;
+    let mut submit = Submit::new(&setup.cx(), format!("{line}\n").as_bytes(), b"{}").unwrap();
+    let batch = r#"{"id":"msgbatch_1","type":"message_batch","processing_status":"in_progress","request_counts":{"processing":1,"succeeded":0,"errored":0,"canceled":0,"expired":0},"created_at":"2024-09-24T18:37:24Z","expires_at":"2024-09-25T18:37:24Z","cancel_initiated_at":null,"ended_at":null,"results_url":null}"#;
+    let (sent, _, run) = script(&mut submit, &setup, vec![answer("POST /messages/batches", 200, batch)]);
+    assert_eq!(sent[0].0.as_str(), "POST /messages/batches", "no upload: Anthropic takes the requests inline");
+    assert!(
+        sent[0].1.starts_with(
+            r#"{"requests":[{"custom_id":"r1","params":{"model":"claude","max_tokens":5,"messages":[]}}]}"#
+        ),
+        "{}",
+        sent[0].1
+    );
+    assert_eq!(run.ok().get("status").unwrap().as_str().unwrap(), "in_progress");
+    // Its custom_id rule is checked before anything is sent.
+    let bad = line.replace("\"r1\"", "\"r.1\"");
+    let err = Submit::new(&setup.cx(), bad.as_bytes(), b"{}").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgument);
+    assert!(err.message.contains("64 of a-z"), "{}", err.message);
+}
+
+#[test]
+fn gemini_submit_uploads_in_two_steps_and_names_the_model_in_the_path() {
+    let setup = setup_for("gemini");
+    let line = r#"{"custom_id":"k1","method":"POST","url":"/v1beta/models/gemini-2.5-flash:generateContent","body":{"contents":[{"parts":[{"text":"hi"}]}]}}"#;
+    let mut submit = Submit::new(&setup.cx(), format!("{line}\n").as_bytes(), b"{}").unwrap();
+    let start = Step {
+        expect: "POST /upload/v1beta/files",
+        status: 200,
+        headers: vec![(Header::UploadUrl, "https://x.example/v1/upload/v1beta/files?upload_id=u1")],
+        body: "",
+    };
+    let file = r#"{"file":{"name":"files/abc","displayName":"input.jsonl","sizeBytes":"70","state":"ACTIVE"}}"#;
+    let op = r#"{"name":"batches/b1","metadata":{"model":"models/gemini-2.5-flash","displayName":"llm-batches","state":"BATCH_STATE_PENDING","createTime":"2025-12-10T18:27:01Z","batchStats":{"requestCount":"1","pendingRequestCount":"1"}}}"#;
+    let (sent, _, run) = script(
+        &mut submit,
+        &setup,
+        vec![
+            start,
+            answer("POST /upload/v1beta/files?upload_id=u1", 200, file),
+            answer("POST /v1beta/models/gemini-2.5-flash:batchGenerateContent", 200, op),
+        ],
+    );
+    let lines = r#"{"key":"k1","request":{"contents":[{"parts":[{"text":"hi"}]}]}}"#;
+    assert!(sent[0].1.contains(&format!("x-goog-upload-header-content-length: {}", lines.len() + 1)), "{}", sent[0].1);
+    assert!(sent[1].1.starts_with(&format!("{lines}\n")), "the file goes in the second request: {}", sent[1].1);
+    assert!(sent[2].1.contains(r#""inputConfig":{"fileName":"files/abc"}"#), "{}", sent[2].1);
+    assert!(sent[2].1.contains(r#""displayName":"llm-batches #"#), "the marker rides in the name: {}", sent[2].1);
+    let batch = run.ok();
+    assert_eq!(batch.get("id").unwrap().as_str().unwrap(), "b1");
+    assert_eq!(batch.get("status").unwrap().as_str().unwrap(), "validating");
+}
+
+#[test]
+fn azure_submit_waits_until_the_upload_is_processed() {
+    let setup = setup_for("azure");
+    let mut submit = Submit::new(&setup.cx(), format!("{CHAT_LINE}\n").as_bytes(), b"{}").unwrap();
+    let pending = r#"{"id":"file-1","object":"file","bytes":90,"purpose":"batch","status":"pending"}"#;
+    let processed = r#"{"id":"file-1","object":"file","bytes":90,"purpose":"batch","status":"processed"}"#;
+    let batch = r#"{"id":"batch_1","object":"batch","status":"validating","endpoint":"/v1/chat/completions"}"#;
+    let (sent, sleeps, run) = script(
+        &mut submit,
+        &setup,
+        vec![
+            answer("POST /files", 200, pending),
+            answer("GET /files/file-1", 200, pending),
+            answer("GET /files/file-1", 200, processed),
+            answer("POST /batches", 200, batch),
+        ],
+    );
+    assert_eq!(sleeps, [500, 1000]);
+    assert!(sent[0].1.contains("api-key: sk-test-key") && !sent[0].1.contains("authorization"), "{}", sent[0].1);
+    assert_eq!(run.ok().get("id").unwrap().as_str().unwrap(), "batch_1");
+    // A file that failed processing ends the submit with what the provider said.
+    let mut submit = Submit::new(&setup.cx(), format!("{CHAT_LINE}\n").as_bytes(), b"{}").unwrap();
+    let failed = r#"{"id":"file-2","status":"error","status_details":"invalid jsonl"}"#;
+    let (_, _, run) = script(&mut submit, &setup, vec![answer("POST /files", 200, failed)]);
+    let (kind, _, message) = run.result.unwrap_err();
+    assert_eq!(kind, ErrorKind::InvalidResponse);
+    assert!(message.contains("invalid jsonl") && message.contains("no batch was created"), "{message}");
+}
+
+#[test]
+fn gemini_cancel_retrieves_the_batch_after_its_empty_answer() {
+    let setup = setup_for("gemini");
+    let mut cancel = Call::cancel(&setup.cx(), "batches/b1").unwrap();
+    let op = r#"{"name":"batches/b1","metadata":{"state":"BATCH_STATE_CANCELLED","model":"models/g"},"done":true}"#;
+    let (sent, _, run) = script(
+        &mut cancel,
+        &setup,
+        vec![answer("POST /v1beta/batches/b1:cancel", 200, "{}"), answer("GET /v1beta/batches/b1", 200, op)],
+    );
+    assert_eq!(sent.len(), 2);
+    assert_eq!(run.ok().get("status").unwrap().as_str().unwrap(), "cancelled");
+}
+
+#[test]
+fn mistral_and_together_submit_upload_body_lines() {
+    for (name, upload, create) in
+        [("mistral", "POST /files", "POST /batch/jobs"), ("together", "POST /files/upload", "POST /batches")]
+    {
+        let setup = setup_for(name);
+        let mut submit = Submit::new(&setup.cx(), format!("{CHAT_LINE}\n").as_bytes(), b"{}").unwrap();
+        let file = r#"{"id":"f-1","object":"file","bytes":40,"purpose":"batch"}"#;
+        let batch = if name == "mistral" {
+            r#"{"id":"j1","object":"batch","status":"QUEUED","input_files":["f-1"],"endpoint":"/v1/chat/completions","created_at":1}"#
+        } else {
+            r#"{"job":{"id":"j1","status":"VALIDATING","input_file_id":"f-1","created_at":"2024-01-15T14:30:00Z"},"warning":""}"#
+        };
+        let (sent, _, run) = script(&mut submit, &setup, vec![answer(upload, 200, file), answer(create, 201, batch)]);
+        assert!(
+            sent[0].1.starts_with(r#"{"custom_id":"r1","body":{"model":"m","messages":[]}}"#),
+            "{name}: {}",
+            sent[0].1
+        );
+        let body = &sent[1].1;
+        match name {
+            "mistral" => assert!(
+                body.starts_with(
+                    r#"{"endpoint":"/v1/chat/completions","input_files":["f-1"],"metadata":{"llm_batches_call":"#
+                ),
+                "{body}"
+            ),
+            _ => assert!(body.starts_with(r#"{"endpoint":"/v1/chat/completions","input_file_id":"f-1"}"#), "{body}"),
+        }
+        assert_eq!(run.ok().get("id").unwrap().as_str().unwrap(), "j1", "{name}");
+    }
 }

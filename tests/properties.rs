@@ -144,6 +144,24 @@ fn result_like() -> impl Strategy<Value = String> {
     })
 }
 
+/// Anthropic's and Gemini's results lines, each part sometimes odd.
+fn native_result_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(r#"{"custom_id":"a","result":{"type":"succeeded","message":{"id":"m","content":[]}}}"#.to_owned()),
+        Just(r#"{"custom_id":"a","result":{"type":"succeeded","message":"oops"}}"#.to_owned()),
+        Just(r#"{"custom_id":"b","result":{"type":"errored","error":{"type":"error","error":{"type":"invalid_request_error","message":"x"}}}}"#.to_owned()),
+        Just(r#"{"custom_id":"c","result":{"type":"canceled"}}"#.to_owned()),
+        Just(r#"{"custom_id":"d","result":{"type":"paused"}}"#.to_owned()),
+        Just(r#"{"custom_id":"e","result":null}"#.to_owned()),
+        Just(r#"{"response":{"candidates":[]},"key":"k"}"#.to_owned()),
+        Just(r#"{"response":"text","key":"k"}"#.to_owned()),
+        Just(r#"{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT"},"key":"k"}"#.to_owned()),
+        Just(r#"{"error":{"code":"x"},"key":"k"}"#.to_owned()),
+        json(2).prop_map(|v| format!(r#"{{"custom_id":"f","result":{v}}}"#)),
+        json(2).prop_map(|v| format!(r#"{{"key":"g","response":{v}}}"#)),
+    ]
+}
+
 fn config(provider: &str) -> Setup {
     let options = Options {
         api_key: Some("sk-test".into()),
@@ -235,9 +253,9 @@ proptest! {
     }
 
     #[test]
-    fn a_result_without_an_error_has_a_response_body_object(lines in prop::collection::vec(result_like(), 1..6)) {
+    fn a_result_without_an_error_has_a_response_body_object(lines in prop::collection::vec(prop_oneof![result_like(), native_result_like(), json(3)], 1..6), which in 0..PROVIDERS.len()) {
         let mut decoder = JsonlDecoder::new(Source::Output);
-        let mut results = Results::new(openai_line);
+        let mut results = Results::new(PROVIDERS[which].api.result_line());
         decoder.push(lines.join("\n").as_bytes(), &mut results);
         decoder.finish(&mut results);
         let (text, _) = results.take();

@@ -2,20 +2,27 @@
 // any of them (detail.js) or create one from a JSONL file (create.js). It uses the package exactly
 // as an application would. The API key lives in the client and the key field only, unless the user
 // opts in to sessionStorage; it is never put in a URL, localStorage or the console.
-import { BatchClient, BatchError, isTerminal } from "llm-batches";
+import { BatchClient, BatchError, PROVIDERS, isTerminal } from "llm-batches";
 import { $, badge, chips, el, progress, show, timeAgo } from "./dom.js";
 import { duration, elapsedMs, etaMs, statusText, valueText } from "./format.js";
 import { createDetail } from "./detail.js";
 import { createCreator } from "./create.js";
 
 /** The demo presets talk to the mock provider that serves this page, so they need no key. */
+const DEMOS = [
+  ["openai", "/openai/v1"],
+  ["ppinfra", "/ppinfra/openai/v1"],
+  ["anthropic", "/anthropic/v1"],
+  ["mistral", "/mistral/v1"],
+];
+const labelOf = (name) => PROVIDERS.find((p) => p.name === name)?.label ?? name;
+/** One preset per demo and per provider of the package's table, then any OpenAI-compatible URL. */
 const PRESETS = {
-  "demo-openai": { label: "Demo mock (OpenAI)", path: "/openai/v1", dialect: "openai", demo: true, poll: 2_000 },
-  "demo-ppinfra": { label: "Demo mock (PPInfra)", path: "/ppinfra/openai/v1", dialect: "ppinfra", demo: true, poll: 2_000 },
-  openai: { label: "OpenAI", url: "https://api.openai.com/v1", dialect: "openai", poll: 15_000 },
-  ppinfra: { label: "PPInfra", url: "https://api.ppinfra.com/openai/v1", dialect: "ppinfra", poll: 15_000 },
-  token360: { label: "token360", url: "https://api.token360.ai/v1", dialect: "token360", poll: 15_000 },
-  custom: { label: "custom provider", dialect: "auto", poll: 15_000 },
+  ...Object.fromEntries(
+    DEMOS.map(([provider, path]) => [`demo-${provider}`, { label: `Demo mock (${labelOf(provider)})`, provider, path, demo: true, poll: 2_000 }]),
+  ),
+  ...Object.fromEntries(PROVIDERS.map((p) => [p.name, { label: p.label, provider: p.name, url: p.baseURL, poll: 15_000 }])),
+  custom: { label: "custom provider", provider: "openai", dialect: "auto", poll: 15_000 },
 };
 const REMEMBER = "llm-batches-dashboard";
 const TIME_REFRESH_MS = 5_000;
@@ -98,13 +105,30 @@ function presetURL(preset) {
   return preset.path ? location.origin + preset.path : (preset.url ?? "");
 }
 
+/** The provider menu: the demos, then the package's providers, then a custom URL. */
+function fillPresets() {
+  const option = (key, text) => el("option", { text, attrs: { value: key } });
+  const group = (label, keys) => {
+    const node = el("optgroup", { attrs: { label } });
+    for (const key of keys) node.append(option(key, PRESETS[key].label.replace(/^Demo mock \((.*)\)$/, "Demo mock · $1")));
+    return node;
+  };
+  const keys = Object.keys(PRESETS);
+  ui.preset.replaceChildren(
+    group("Demo (no key)", keys.filter((k) => PRESETS[k].demo)),
+    group("Providers", keys.filter((k) => !PRESETS[k].demo && k !== "custom")),
+    option("custom", "Custom base URL"),
+  );
+}
+
 function selectPreset(key) {
   ui.preset.value = Object.hasOwn(PRESETS, key) ? key : "demo-openai";
   const preset = PRESETS[ui.preset.value];
-  const custom = ui.preset.value === "custom";
-  ui.baseUrl.readOnly = !custom;
-  ui.baseUrl.value = custom ? "" : presetURL(preset);
-  ui.baseUrl.placeholder = custom ? "https://provider.example/v1" : "";
+  // Custom, and providers without a default host (an Azure resource), take a URL.
+  const editable = !preset.demo && !preset.url;
+  ui.baseUrl.readOnly = !editable;
+  ui.baseUrl.value = editable ? "" : presetURL(preset);
+  ui.baseUrl.placeholder = ui.preset.value === "azure" ? "https://RESOURCE.openai.azure.com/openai/v1" : editable ? "https://provider.example/v1" : "";
   // A key belongs to one provider: switching providers must not send it to another.
   ui.apiKey.value = "";
   ui.apiKey.placeholder = preset.demo ? "not needed for the demo" : "sk-…";
@@ -128,7 +152,7 @@ function restore() {
   }
   if (!saved || typeof saved !== "object") return false;
   selectPreset(saved.preset);
-  if (ui.preset.value === "custom") ui.baseUrl.value = String(saved.baseURL ?? "");
+  if (!ui.baseUrl.readOnly) ui.baseUrl.value = String(saved.baseURL ?? "");
   ui.apiKey.value = String(saved.apiKey ?? "");
   ui.remember.checked = true;
   return true;
@@ -156,7 +180,7 @@ function connect() {
   }
   let client;
   try {
-    client = new BatchClient({ apiKey, baseURL, dialect: preset.dialect, maxRetries: 1 });
+    client = new BatchClient({ apiKey, baseURL, provider: preset.provider, dialect: preset.dialect, maxRetries: 1 });
   } catch (error) {
     alertUser(describeError(error));
     return;
@@ -416,7 +440,7 @@ ui.connect.addEventListener("submit", (event) => {
 ui.preset.addEventListener("change", () => {
   selectPreset(ui.preset.value);
   if (PRESETS[ui.preset.value].demo) connect();
-  else (ui.preset.value === "custom" ? ui.baseUrl : ui.apiKey).focus();
+  else (ui.baseUrl.readOnly ? ui.apiKey : ui.baseUrl).focus();
 });
 ui.remember.addEventListener("change", saveOrForget);
 for (const input of [ui.filter, ui.search]) {
@@ -439,5 +463,6 @@ document.addEventListener("visibilitychange", () => {
 setInterval(renderFreshness, 1_000);
 setInterval(refreshTimes, TIME_REFRESH_MS);
 
-if (!restore()) selectPreset(ui.preset.value);
+fillPresets();
+if (!restore()) selectPreset("demo-openai");
 if (PRESETS[ui.preset.value].demo || ui.apiKey.value) connect();

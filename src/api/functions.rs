@@ -1,13 +1,15 @@
-//! The package's free functions: `isTerminal`, `validateRequests`, `toJsonl`, and the facts the
-//! CLI and `www/` read from the package instead of writing them again (statuses, providers).
+//! The package's free functions: `isTerminal`, `validateRequests`, `toJsonl`, `verifyWebhook`, and
+//! the facts the CLI and `www/` read from the package instead of writing them again (statuses,
+//! providers).
 
 use wasm_bindgen::prelude::*;
 
 use crate::core::model::status;
 use crate::core::providers;
 use crate::core::validate::{first_url, validate};
+use crate::core::webhook;
 use crate::core::{Error, Result};
-use crate::edge::convert;
+use crate::edge::{clock, convert};
 
 /// Whether a status (any provider spelling) or a batch object's status is terminal.
 #[wasm_bindgen(js_name = isTerminal)]
@@ -61,4 +63,53 @@ pub fn statuses() -> Vec<JsValue> {
 #[wasm_bindgen(js_name = providers)]
 pub fn provider_table() -> JsValue {
     js_sys::JSON::parse(&providers::table_json()).unwrap_or(JsValue::NULL)
+}
+
+/// Checks a webhook delivery (Standard Webhooks, as OpenAI signs them) and answers its event.
+#[wasm_bindgen(js_name = verifyWebhook)]
+pub fn verify_webhook(
+    body: JsValue,
+    headers: JsValue,
+    secret: JsValue,
+    options: JsValue,
+) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<JsValue> {
+        let body: Vec<u8> = match (body.as_string(), body.dyn_ref::<js_sys::Uint8Array>()) {
+            (Some(text), _) => text.into_bytes(),
+            (None, Some(bytes)) => bytes.to_vec(),
+            _ => match body.dyn_ref::<js_sys::ArrayBuffer>() {
+                Some(buffer) => js_sys::Uint8Array::new(buffer).to_vec(),
+                None => {
+                    return Err(Error::invalid_argument(
+                        "the webhook body must be the raw text (a string or bytes), not parsed JSON",
+                    ))
+                }
+            },
+        };
+        let secret =
+            secret.as_string().ok_or_else(|| Error::invalid_argument("the webhook secret must be a string"))?;
+        let header = |name: &str| convert::header(&headers, name);
+        let (id, timestamp, signature) =
+            (header("webhook-id")?, header("webhook-timestamp")?, header("webhook-signature")?);
+        let options = convert::options_object("verifyWebhook options", &options)?;
+        let tolerance = match js_sys::Reflect::get(&options, &"tolerance".into()).unwrap_or(JsValue::UNDEFINED) {
+            v if v.is_undefined() || v.is_null() => Some(webhook::DEFAULT_TOLERANCE_S),
+            v => match v.as_f64() {
+                Some(t) if t == f64::INFINITY => None,
+                Some(t) if t.is_finite() && t >= 0.0 => Some(t as u64),
+                _ => {
+                    return Err(Error::invalid_argument(
+                        "`tolerance` must be a number of seconds (Infinity: no time check)",
+                    ))
+                }
+            },
+        };
+        let headers =
+            webhook::Headers { id: id.as_deref(), timestamp: timestamp.as_deref(), signature: signature.as_deref() };
+        let now_s = (clock::now_ms() / 1000.0).floor() as i64;
+        let event = webhook::verify(&body, headers, &secret, tolerance, now_s)?;
+        let ascii = event.is_ascii();
+        convert::json_to_js(&crate::core::ops::Text { bytes: event.to_vec(), ascii })
+    };
+    run().map_err(|e| convert::error_to_js(&e, None))
 }

@@ -101,15 +101,15 @@ impl WasmClient {
         self.call(&options, |cx, io| {
             let options = convert::options_object("upload options", &options)?;
             let options = convert::upload_options(&options)?;
-            convert::check_content(&content)?;
+            let (blob, bytes) = convert::content_blob(&content)?;
             let upload = Upload {
                 filename: &options.filename,
                 purpose: options.purpose.as_deref().unwrap_or(cx.provider.purpose),
-                bytes: 0,
+                bytes,
                 expires_after: options.expires_after.as_ref().map(|(anchor, s)| (anchor.as_str(), *s)),
             };
             let request = cx.api().upload(cx, &upload)?;
-            io.content = content;
+            io.content = blob;
             Ok(Box::new(Call::upload(request)))
         })
     }

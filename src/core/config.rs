@@ -271,7 +271,9 @@ impl Config {
         let same_host = host_of(url).eq_ignore_ascii_case(self.host())
             && url.get(..self.base_url.find("://").unwrap_or(0) + 3)
                 == self.base_url.get(..self.base_url.find("://").unwrap_or(0) + 3);
-        (same_host && check_base_url(url).is_ok()).then(|| self.request_to(method, url.to_owned()))
+        // A provider's URL may carry a query (Gemini's upload session); the rest is checked as a base.
+        let without_query = url.split(['?', '#']).next().unwrap_or(url);
+        (same_host && check_base_url(without_query).is_ok()).then(|| self.request_to(method, url.to_owned()))
     }
 
     fn request_to(&self, method: Method, url: String) -> Request {

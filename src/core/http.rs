@@ -314,6 +314,18 @@ pub fn invalid(head: &Head, message: String) -> Error {
     Error::invalid_response(message).with_status(head.status).with_request_id(head.request_id())
 }
 
+/// The wait a Google error body asks for: `error.details[].retryDelay` of a `RetryInfo`
+/// (a protobuf Duration such as `"42s"` or `"0.5s"`), in milliseconds.
+pub fn retry_info_ms(body: &[u8]) -> Option<f64> {
+    let json = Json::parse(strip_bom(body)).ok()?;
+    let details = json.get("error")?.get("details")?;
+    details.items().find_map(|detail| {
+        let delay = detail.get("retryDelay")?.as_str()?;
+        let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+        (seconds.is_finite() && seconds >= 0.0).then_some(seconds * 1000.0)
+    })
+}
+
 /// A non-2xx answer as an [`ErrorKind::Api`] error, whatever its body.
 pub fn api_error(head: &Head, body: &[u8]) -> Error {
     match Json::parse(strip_bom(body)) {

@@ -15,6 +15,7 @@ pub mod model;
 pub mod providers;
 pub mod secret;
 pub mod validate;
+pub mod webhook;
 
 pub use config::{Config, ListQuery, Options, Runtime};
 pub use error::{Error, ErrorKind, Result};

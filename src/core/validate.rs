@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::json::{strip_bom, Array, Json, Kind, Object, Out};
-use super::providers::api::{LineFormat, Provider};
+use super::providers::api::{IdRule, LineFormat, Provider};
 
 /// More problems than this are summarised in one last entry rather than listed.
 const MAX_REPORTED: usize = 1_000;
@@ -89,6 +89,20 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
     if !endpoint.starts_with('/') {
         problem(&mut report, 0, format!("`endpoint` must be a path such as /v1/chat/completions, got {endpoint:?}"));
     }
+    match provider.lines {
+        LineFormat::Params if endpoint != crate::core::providers::anthropic::MESSAGES => {
+            let message = format!("{} batches hold /v1/messages requests, not {endpoint:?}", provider.label);
+            problem(&mut report, 0, message);
+        }
+        LineFormat::KeyRequest if crate::core::providers::gemini::model_of(endpoint).is_none() => {
+            let message = format!(
+                "{}'s endpoint names the model: /v1beta/models/MODEL:generateContent, not {endpoint:?}",
+                provider.label
+            );
+            problem(&mut report, 0, message);
+        }
+        _ => {}
+    }
     let limits = provider.limits;
     if let Some(max) = limits.max_bytes.filter(|max| text.len() as u64 > *max) {
         let message = format!("the file is {} bytes; {} takes at most {max}", text.len(), provider.label);
@@ -119,7 +133,7 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
                     continue;
                 }
             };
-            for message in check_request(value, endpoint, &mut ids, &mut model, number) {
+            for message in check_request(value, endpoint, provider, &mut ids, &mut model, number) {
                 problem(&mut report, number, message);
             }
         }
@@ -137,6 +151,7 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
 fn check_request(
     request: Json<'_>,
     endpoint: &str,
+    provider: &Provider,
     ids: &mut BTreeSet<Vec<u8>>,
     model: &mut Option<(String, usize)>,
     line: usize,
@@ -154,6 +169,23 @@ fn check_request(
     }
     match custom_id.and_then(|v| v.non_empty_str()) {
         Some(id) => {
+            match provider.custom_ids {
+                IdRule::Any => {}
+                IdRule::Max(n) if id.chars().count() > n => {
+                    errors.push(format!("`custom_id` is longer than the {n} characters {} allows", provider.label));
+                }
+                IdRule::Max(_) => {}
+                IdRule::Word64 => {
+                    let word =
+                        id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    if !word {
+                        errors.push(format!(
+                            "`custom_id` {id:?}: {} takes 1 to 64 of a-z, A-Z, 0-9, _ and -",
+                            provider.label
+                        ));
+                    }
+                }
+            }
             if !ids.insert(id.as_bytes().to_vec()) {
                 errors.push(format!("duplicate custom_id {id:?}"));
             }
@@ -168,16 +200,21 @@ fn check_request(
         Some(u) => errors.push(format!("`url` is {u:?} but the batch endpoint is {endpoint:?}")),
         None => errors.push("`url` must be a string".into()),
     }
+    // Gemini names the model in the endpoint; a `model` in the body must agree with it.
+    let url_model = crate::core::providers::gemini::model_of(endpoint);
     match body {
         Some(b) if b.kind() == Kind::Object => match b.get("model").and_then(|m| m.non_empty_str()) {
+            Some(name) if url_model.is_some_and(|m| m != name.strip_prefix("models/").unwrap_or(&name)) => {
+                errors.push(format!("`body.model` {name:?} is not the model of the endpoint {endpoint:?}"));
+            }
             Some(name) => match model {
                 None => *model = Some((name.into_owned(), line)),
-                Some((first, first_line)) if *first != name => errors.push(format!(
+                Some((first, first_line)) if provider.one_model && *first != name => errors.push(format!(
                     "model {name:?} differs from {first:?} on line {first_line}; a batch uses one model"
                 )),
                 Some(_) => {}
             },
-            None if MODEL_OPTIONAL.contains(&endpoint) && b.get("model").is_none() => {}
+            None if (MODEL_OPTIONAL.contains(&endpoint) || url_model.is_some()) && b.get("model").is_none() => {}
             None => errors.push("`body.model` must be a non-empty string".into()),
         },
         _ => errors.push("`body` must be an object".into()),
@@ -195,14 +232,31 @@ pub fn provider_lines(text: &[u8], format: LineFormat) -> Vec<u8> {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match (format, Json::parse(line)) {
-            (LineFormat::Body, Ok(json)) => {
+        let names = match format {
+            LineFormat::OpenAi => None,
+            LineFormat::Body => Some(("custom_id", "body")),
+            LineFormat::Params => Some(("custom_id", "params")),
+            LineFormat::KeyRequest => Some(("key", "request")),
+        };
+        match (names, Json::parse(line)) {
+            (Some((id, body)), Ok(json)) => {
                 let mut o = Out::default();
                 let mut object = Object::begin(&mut o);
-                object.key(&mut o, "custom_id");
+                object.key(&mut o, id);
                 o.raw_or_null(json.get("custom_id"));
-                object.key(&mut o, "body");
-                o.raw_or_null(json.get("body"));
+                object.key(&mut o, body);
+                match (format, json.get("body")) {
+                    // Gemini's model is in the URL, and a GenerateContentRequest has no `model`.
+                    (LineFormat::KeyRequest, Some(b)) if b.kind() == Kind::Object => {
+                        let mut request = Object::begin(&mut o);
+                        for (key, value) in b.entries().filter(|(k, _)| !k.is_str("model")) {
+                            request.raw_key(&mut o, key);
+                            o.raw(value);
+                        }
+                        request.end(&mut o);
+                    }
+                    (_, b) => o.raw_or_null(b),
+                }
                 object.end(&mut o);
                 out.extend_from_slice(o.as_bytes());
             }

@@ -46,6 +46,31 @@ fn number_text(value: &JsValue) -> String {
     js_sys::Number::from(value.clone()).to_string_with_radix(10).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
+/// A request header from a `Headers` object or a plain object (names in any case); `None` when absent.
+pub fn header(headers: &JsValue, name: &str) -> Result<Option<String>> {
+    if let Some(h) = headers.dyn_ref::<web_sys::Headers>() {
+        return h.get(name).map_err(|_| Error::invalid_argument(format!("the `{name}` header could not be read")));
+    }
+    if !headers.is_object() {
+        return Err(Error::invalid_argument(format!(
+            "headers must be a Headers object or a plain object, got {}",
+            type_name(headers)
+        )));
+    }
+    for key in Object::keys(headers.unchecked_ref::<Object>()).iter() {
+        if key.as_string().is_some_and(|k| k.eq_ignore_ascii_case(name)) {
+            let value = get(headers, &key.as_string().unwrap_or_default());
+            return Ok(match value.as_string() {
+                Some(v) => Some(v),
+                // Node's IncomingHttpHeaders may hold an array for a repeated header.
+                None if Array::is_array(&value) => Some(Array::from(&value).join(" ").into()),
+                None => None,
+            });
+        }
+    }
+    Ok(None)
+}
+
 /// An options object: `undefined` and `null` are none; anything but an object is refused.
 pub fn options_object(what: &str, value: &JsValue) -> Result<JsValue> {
     if is_absent(value) {
@@ -227,16 +252,19 @@ pub fn blob(content: &JsValue) -> std::result::Result<JsValue, JsValue> {
     web_sys::Blob::new_with_blob_sequence_and_options(&Array::of1(content), &options).map(Into::into)
 }
 
-/// Checks upload content before anything is sent.
-pub fn check_content(content: &JsValue) -> Result<()> {
+/// Checks upload content before anything is sent, and makes it the `Blob` that will be sent (its
+/// size in bytes is what a resumable upload announces first).
+pub fn content_blob(content: &JsValue) -> Result<(JsValue, u64)> {
     let bytes = content.is_instance_of::<js_sys::Uint8Array>() || content.is_instance_of::<js_sys::ArrayBuffer>();
-    if content.is_string() || bytes || content.is_instance_of::<web_sys::Blob>() {
-        return Ok(());
+    if !(content.is_string() || bytes || content.is_instance_of::<web_sys::Blob>()) {
+        return Err(Error::invalid_argument(format!(
+            "file content must be a string, Uint8Array, ArrayBuffer or Blob, got {}",
+            type_name(content)
+        )));
     }
-    Err(Error::invalid_argument(format!(
-        "file content must be a string, Uint8Array, ArrayBuffer or Blob, got {}",
-        type_name(content)
-    )))
+    let blob = blob(content).map_err(|_| Error::invalid_argument("the file content could not be read"))?;
+    let size = blob.unchecked_ref::<web_sys::Blob>().size();
+    Ok((blob, if size.is_finite() && size >= 0.0 { size as u64 } else { 0 }))
 }
 
 /// `uploadFile`'s options, read.

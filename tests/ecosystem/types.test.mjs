@@ -149,3 +149,11 @@ test('types: the public API has no `any`', async () => {
   const code = dts.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
   assert.doesNotMatch(code, /\bany\b/);
 });
+
+test('types: ProviderName lists exactly the providers of PROVIDERS, in order', async () => {
+  const dts = await readFile(path.join(pkgDir, 'index.d.ts'), 'utf8');
+  const union = /export type ProviderName =([^;]+);/.exec(dts)?.[1] ?? '';
+  const names = [...union.matchAll(/"([a-z0-9]+)"/g)].map((m) => m[1]);
+  const { PROVIDERS } = await import(path.join(pkgDir, 'facts.js'));
+  assert.deepEqual(names, PROVIDERS.map((p) => p.name));
+});

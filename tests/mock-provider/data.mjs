@@ -7,8 +7,12 @@ import { StaticBatch, openaiShape } from './lifecycle.mjs';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 
+function readFixtureText(name) {
+  return readFileSync(new URL(name, FIXTURES), 'utf8');
+}
+
 function readFixture(name) {
-  return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'));
+  return JSON.parse(readFixtureText(name));
 }
 
 /**
@@ -262,17 +266,51 @@ function ppinfraBatches() {
   return readFixture('ppinfra_list_page.json').data;
 }
 
-const FIXTURE_BATCHES = { openai: openaiBatches, token360: token360Batches, ppinfra: ppinfraBatches };
+// ---- the other providers: their fixture pages, exactly --------------------------------------
+// Each list fixture is what the provider's list route answers with its default parameters (Groq's
+// in two pages); the single-batch fixtures are members of those lists.
+
+/** Gemini lists leave out inline responses, so its store takes that batch from its own fixture. */
+function geminiBatches() {
+  const full = readFixture('gemini_batch_succeeded.json');
+  return readFixture('gemini_list_page.json').operations.map((op) => (op.name === full.name ? full : op));
+}
+
+const FIXTURE_BATCHES = {
+  openai: openaiBatches,
+  token360: token360Batches,
+  ppinfra: ppinfraBatches,
+  groq: () => [...readFixture('groq_list_page.json').data, ...readFixture('groq_list_page_2.json').data],
+  azure: () => readFixture('azure_list_page.json').data,
+  anthropic: () => readFixture('anthropic_list_page.json').data,
+  mistral: () => readFixture('mistral_list_page.json').data,
+  gemini: geminiBatches,
+  together: () => readFixture('together_list.json'),
+};
+
+/** Result files of fixture batches, stored under the id the dialect's result route looks up. */
+const FIXTURE_FILES = {
+  anthropic: [{ id: 'msgbatch_013Zva2CMHLNnXjNJJKqJ2EF/results', fixture: 'anthropic_results.jsonl', kind: 'output' }],
+  gemini: [{ id: 'batch-o08hk76gv328ihxcssjsgwt3g6omtfysxi46', fixture: 'gemini_responses.jsonl', kind: 'output', filename: 'batch-o08hk76gv328ihxcssjsgwt3g6omtfysxi46' }],
+};
+
+/** 2024-09-24 and thereabouts: fixture files are as old as the batches they belong to. */
+const FIXTURE_FILE_MS = Date.UTC(2024, 8, 24);
 
 /**
- * Fresh stores for every dialect: `{ [dialect]: { batches: BatchStore, files: FileStore } }`.
- * Called at start and on reset, so no state leaks between tests.
+ * Fresh stores for every dialect: `{ [dialect]: { batches: BatchStore, files: FileStore, sessions } }`
+ * (`sessions`: uploads under way, for Gemini's resumable protocol). Called at start and on reset,
+ * so no state leaks between tests.
  */
 export function createStores(clock) {
   return Object.fromEntries(
-    DIALECTS.map((dialect) => [
-      dialect.name,
-      { batches: new BatchStore(FIXTURE_BATCHES[dialect.name](), dialect, clock), files: new FileStore() },
-    ]),
+    DIALECTS.map((dialect) => {
+      const files = new FileStore({ render: dialect.renderFile, clock });
+      for (const { id, fixture, kind, filename = `${id}.jsonl` } of FIXTURE_FILES[dialect.name] ?? []) {
+        files.add({ id, filename, purpose: 'batch_output', content: readFixtureText(fixture), createdMs: FIXTURE_FILE_MS, kind });
+      }
+      const batches = new BatchStore(FIXTURE_BATCHES[dialect.name](), dialect, clock);
+      return [dialect.name, { batches, files, sessions: new Map() }];
+    }),
   );
 }

@@ -1,13 +1,16 @@
-// The demo data behind `make demo`: 31 batches in the OpenAI and PPInfra dialects, some long finished
-// and some moving through their states over the next few minutes (a few fail, expire or get
-// cancelled), each with a real input file, so finished ones have output and error files to preview.
+// The demo data behind `make demo`: 31 batches in the OpenAI and PPInfra dialects and 12 in the
+// Anthropic and Mistral ones, some long finished and some moving through their states over the
+// next few minutes (a few fail, expire or get cancelled), each with real requests, so finished
+// ones have results to preview.
 //
 //   const mock = await startMock({ demo: true });            // real time: a few minutes of motion
 //   const mock = await startMock({ demo: { speed: 20 } });   // 20× faster, for tests
 //
 // They are ordinary LiveBatches (lifecycle.mjs); only their clocks differ: each is built with its
 // clock pinned to its creation time in the past, and a scheduled cancellation is a cancel() made
-// with the clock pinned to that moment, so nothing here runs on a timer.
+// with the clock pinned to that moment, so nothing here runs on a timer. The Anthropic and Mistral
+// batches are made by their dialects' own create routes, on such a clock.
+import { fileMaker } from './api.mjs';
 import { BatchStore } from './data.mjs';
 import { dialectNamed } from './dialects.mjs';
 import { LiveBatch } from './lifecycle.mjs';
@@ -62,6 +65,56 @@ const BATCHES = {
   ],
 };
 
+/**
+ * Anthropic and Mistral: the same kind of spec (`model`, `failEvery`, `outcome`, `cancel`); these
+ * dialects have no batch metadata for an outcome, so the first request carries it (`mock_outcome`).
+ */
+const ROUTED = {
+  anthropic: [
+    { age: 5 * HOUR, step: 30 * MIN, total: 120, failEvery: 30, model: 'claude-sonnet-4-5' },
+    { age: 3 * HOUR, step: 20 * MIN, total: 60, outcome: 'expire', model: 'claude-haiku-4-5' },
+    { age: 2 * HOUR, step: 10 * MIN, total: 40, cancel: -105 * MIN, model: 'claude-sonnet-4-5' },
+    { age: 300, step: 150, total: 200, failEvery: 40, model: 'claude-opus-4-1' },
+    { age: 120, step: 90, total: 80, cancel: -30, model: 'claude-haiku-4-5' },
+    { age: 10, step: 60, total: 25, model: 'claude-sonnet-4-5' },
+  ],
+  mistral: [
+    { age: 6 * HOUR, step: 40 * MIN, total: 300, failEvery: 50, model: 'mistral-small-latest', metadata: { job_type: 'nightly' } },
+    { age: 4 * HOUR, step: 3 * MIN, total: 50, outcome: 'fail', model: 'mistral-small-latest', metadata: { job_type: 'import' } },
+    { age: 3 * HOUR, step: 45 * MIN, total: 200, outcome: 'expire', model: 'mistral-large-latest', metadata: { job_type: 'backfill' } },
+    { age: 2 * HOUR, step: 30 * MIN, total: 100, cancel: -75 * MIN, model: 'mistral-small-latest', metadata: { job_type: 'ab-test' } },
+    { age: 200, step: 120, total: 400, endpoint: EMBED, model: 'mistral-embed', metadata: { job_type: 'embed-docs' } },
+    { age: 30, step: 90, total: 60, cancel: 120, model: 'open-mistral-nemo', metadata: { job_type: 'tagging' } },
+  ],
+};
+
+/** What request `n` of a routed spec asks for beyond its question. */
+function asks({ failEvery, outcome }, n) {
+  return { ...(failEvery && n % failEvery === 0 ? { fail: true } : {}), ...(n === 1 && outcome ? { mock_outcome: outcome } : {}) };
+}
+
+const numbered = (total, make) => Array.from({ length: total }, (_, i) => make(i + 1));
+
+/** Each routed dialect's create body for a spec; Mistral's names an input file it stores first. */
+const CREATE_BODY = {
+  anthropic: (spec) => ({
+    requests: numbered(spec.total, (n) => ({
+      custom_id: `req-${n}`,
+      params: { model: spec.model, max_tokens: 512, messages: [{ role: 'user', content: `Question ${n}` }], ...asks(spec, n) },
+    })),
+  }),
+  mistral: (spec, { files, newId }, createdMs) => {
+    const file = files.add({ id: newId('file'), filename: `${spec.metadata.job_type}.jsonl`, purpose: 'batch', content: mistralJsonl(spec), createdMs, upload: true });
+    return { input_files: [file.meta.id], endpoint: spec.endpoint ?? CHAT, model: spec.model, metadata: spec.metadata };
+  },
+};
+
+/** A Mistral input file: `{ custom_id, body }` lines. */
+function mistralJsonl(spec) {
+  const body = (n) => (spec.endpoint === EMBED ? { input: `Document ${n}` } : { messages: [{ role: 'user', content: `Question ${n}` }] });
+  return `${numbered(spec.total, (n) => JSON.stringify({ custom_id: `req-${n}`, body: { ...body(n), ...asks(spec, n) } })).join('\n')}\n`;
+}
+
 /** The input file of a batch, as JSONL. */
 function inputJsonl({ total, endpoint = CHAT, model, failEvery, badLine }) {
   const lines = [];
@@ -78,8 +131,21 @@ function inputJsonl({ total, endpoint = CHAT, model, failEvery, badLine }) {
 }
 
 /**
- * Replaces the OpenAI and PPInfra batches of `state` (server.mjs' MockState) with the demo's,
- * timed from `state.clock.now()`. `speed` divides every age and step.
+ * A clock pinned at `createdMs` until `release()`, then the mock's own, with the spec's step:
+ * `pinAt(ms)` moves the pin (to make a cancellation at that moment).
+ */
+function pinnedClock(state, createdMs, stepMs) {
+  let pinned = createdMs;
+  const clock = { now: () => pinned ?? state.clock.now(), stepMs: Math.max(1, stepMs), pollAfterMs: state.clock.pollAfterMs };
+  return { clock, pinAt: (ms) => { pinned = ms; }, release: () => { pinned = null; } };
+}
+
+/** Oldest first, since each new batch goes to the top of the list. */
+const oldestFirst = (specs) => [...specs].sort((a, b) => b.age - a.age);
+
+/**
+ * Replaces the OpenAI, PPInfra, Anthropic and Mistral batches of `state` (server.mjs' MockState)
+ * with the demo's, timed from `state.clock.now()`. `speed` divides every age and step.
  */
 export function seedDemo(state, { speed = 1 } = {}) {
   if (!(speed > 0)) throw new Error(`demo speed must be positive, got ${speed}`);
@@ -89,29 +155,47 @@ export function seedDemo(state, { speed = 1 } = {}) {
     const dialect = dialectNamed(name);
     const { files } = state.stores[name];
     const batches = new BatchStore([], dialect, state.clock);
-    // Oldest first, since each new batch goes to the top of the list.
-    for (const spec of [...specs].sort((a, b) => b.age - a.age)) {
+    for (const spec of oldestFirst(specs)) {
       const createdMs = start - ms(spec.age);
       const input = files.add({
         id: state.newId('file'), filename: `${spec.metadata.job}.jsonl`, purpose: 'batch', content: inputJsonl(spec), createdMs,
       });
-      let pinned = createdMs;
-      const clock = { now: () => pinned ?? state.clock.now(), stepMs: Math.max(1, ms(spec.step)), pollAfterMs: state.clock.pollAfterMs };
+      const { clock, pinAt, release } = pinnedClock(state, createdMs, ms(spec.step));
       const metadata = { ...spec.metadata };
       if (spec.outcome) metadata.outcome = spec.outcome;
       const params = { input_file_id: input.file.id, endpoint: spec.endpoint ?? CHAT, completion_window: '24h', metadata };
-      const makeFile = (content, filename) =>
-        files.add({ id: state.newId('file'), filename, purpose: 'batch_output', content, createdMs: state.clock.now() }).file.id;
+      const makeFile = fileMaker({ files, newId: state.newId, clock: state.clock });
       const batch = new LiveBatch({ id: state.newId('batch'), dialect, params, input: input.content, clock, makeFile });
       // LiveBatch read its outcome while being built; the dashboard need not see the stage direction.
       delete metadata.outcome;
       if (spec.cancel !== undefined) {
-        pinned = start + ms(spec.cancel);
+        pinAt(start + ms(spec.cancel));
         batch.cancel();
       }
-      pinned = null;
+      release();
       batches.prepend(batch);
     }
     state.stores[name].batches = batches;
   }
+  for (const [name, specs] of Object.entries(ROUTED)) seedRouted(state, dialectNamed(name), specs, { start, ms });
+}
+
+/** Anthropic's and Mistral's demo batches, made by their create routes on pinned clocks. */
+function seedRouted(state, dialect, specs, { start, ms }) {
+  const batches = new BatchStore([], dialect, state.clock);
+  const route = dialect.routes.find((r) => r.create);
+  const context = state.context(dialect);
+  for (const spec of oldestFirst(specs)) {
+    const createdMs = start - ms(spec.age);
+    const { clock, pinAt, release } = pinnedClock(state, createdMs, ms(spec.step));
+    const body = Buffer.from(JSON.stringify(CREATE_BODY[dialect.name](spec, context, createdMs)));
+    route.handle({ ...context, batches, clock, params: {}, query: {}, headers: {}, body });
+    const [batch] = batches.slice(0, 1);
+    if (spec.cancel !== undefined) {
+      pinAt(start + ms(spec.cancel));
+      batch.cancel();
+    }
+    release();
+  }
+  state.stores[dialect.name].batches = batches;
 }

@@ -1,7 +1,10 @@
 // The files each dialect's provider holds: uploads, the output and error files of finished batches,
 // and generated files. Every file is a *payload* — its length and a way to produce its bytes in
 // pieces — so that delivery (delivery.mjs) can stream any of them the same way, and a generated
-// file of any size is produced on the fly instead of being held in memory.
+// file of any size is produced on the fly instead of being held in memory. What a file *looks
+// like* on the wire is the dialect's business: the store keeps plain facts (`meta`) and renders them
+// with the dialect's `renderFile` each time, so a file can also change with the clock (Azure's
+// `pending` -> `processed`).
 
 const GENERATED_MODEL = 'gpt-4o-mini';
 const DEFAULT_LINE_BYTES = 550;
@@ -22,7 +25,8 @@ function unixSeconds(ms) {
   return Math.floor(ms / 1000);
 }
 
-function fileObject({ id, bytes, createdMs, filename, purpose, expiresAfter }) {
+/** OpenAI's file object; the default rendering of a file's `meta`. */
+export function openaiFile({ id, bytes, createdMs, filename, purpose, expiresAfter }) {
   const created_at = unixSeconds(createdMs);
   const file = { id, object: 'file', bytes, created_at, filename, purpose, status: 'processed' };
   if (expiresAfter !== undefined) file.expires_at = created_at + expiresAfter;
@@ -125,29 +129,53 @@ function generatedPayload({ lines, lineBytes = DEFAULT_LINE_BYTES, errorEvery, m
   };
 }
 
-/** One dialect's files, by id. */
+/**
+ * One dialect's files, by id. An entry is `{ meta, content, payload, view(ctx), file }`: `meta`
+ * holds `{ id, bytes, createdMs, filename, purpose, kind ('input' | 'output' | 'error'), … }`,
+ * `view(ctx)` is the file object as the dialect sends it now (`ctx` may add `origin`), and `file`
+ * is that view without a request at hand.
+ */
 export class FileStore {
   #files = new Map();
+  #render;
+  #clock;
 
-  #put(id, entry) {
+  /** `render(meta, { now, stepMs, content, origin? })` -> the wire object; `clock` as lifecycle.mjs has it. */
+  constructor({ render = openaiFile, clock = null } = {}) {
+    this.#render = render;
+    this.#clock = clock;
+  }
+
+  #put(id, meta, content, payload) {
     if (typeof id !== 'string' || id === '') throw new TypeError('a file id must be a non-empty string');
     if (this.#files.has(id)) throw new TypeError(`duplicate file id ${id}`);
+    const render = this.#render;
+    const clock = this.#clock;
+    const entry = {
+      meta,
+      content,
+      payload,
+      view: (ctx = {}) => render(meta, { now: clock ? clock.now() : Date.now(), stepMs: clock?.stepMs ?? 0, content, ...ctx }),
+      get file() {
+        return this.view();
+      },
+    };
     this.#files.set(id, entry);
     return entry;
   }
 
-  /** Stores `content` (string or bytes); returns the entry `{ file, content, payload }`. */
-  add({ id, filename, purpose, content, createdMs, expiresAfter }) {
+  /** Stores `content` (string or bytes); returns the entry. `kind` says what the file is for its dialect. */
+  add({ id, filename, purpose, content, createdMs, expiresAfter, kind = 'input', ...extra }) {
     const bytes = Buffer.from(content);
-    const file = fileObject({ id, bytes: bytes.length, createdMs, filename, purpose, expiresAfter });
-    return this.#put(id, { file, content: bytes, payload: bufferPayload(bytes) });
+    const meta = { id, bytes: bytes.length, createdMs, filename, purpose, expiresAfter, kind, ...extra };
+    return this.#put(id, meta, bytes, bufferPayload(bytes));
   }
 
   /** A generated output file (see `generatedPayload`); its entry has no `content`. */
   addGenerated({ id, createdMs, ...shape }) {
     const payload = generatedPayload(shape);
-    const file = fileObject({ id, bytes: payload.length, createdMs, filename: `${id}.jsonl`, purpose: 'batch_output' });
-    return this.#put(id, { file, content: null, payload });
+    const meta = { id, bytes: payload.length, createdMs, filename: `${id}.jsonl`, purpose: 'batch_output', expiresAfter: undefined, kind: 'output' };
+    return this.#put(id, meta, null, payload);
   }
 
   get(id) {

@@ -1,8 +1,14 @@
 // Small HTTP helpers shared by every route of the mock. Kept free of routing and state so the
 // fault responders, the static server and the API handlers all answer the same way.
 
-/** Headers a browser page on another origin needs to read, e.g. to honour retries. */
-const EXPOSED_HEADERS = 'x-request-id, retry-after, retry-after-ms, x-should-retry, openai-poll-after-ms';
+/**
+ * Headers a browser page on another origin needs to read: to honour retries, and the providers'
+ * request ids and Gemini's upload session headers.
+ */
+const EXPOSED_HEADERS = [
+  'x-request-id', 'retry-after', 'retry-after-ms', 'x-should-retry', 'openai-poll-after-ms',
+  'request-id', 'x-goog-upload-url', 'x-goog-upload-status', 'apim-request-id', 'mistral-correlation-id',
+].join(', ');
 
 /** Preflights are answered for every method the mock (or a later version of it) serves. */
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
@@ -12,15 +18,16 @@ export class ApiError extends Error {
   /**
    * @param {number} status HTTP status
    * @param {string} message human-readable message
-   * @param {{ code?: string, param?: string | null, headers?: Record<string, string> }} [extra]
-   *   `code` overrides the dialect's default code for `status`.
+   * @param {{ code?: string, param?: string | null, headers?: Record<string, string>, details?: object[] }} [extra]
+   *   `code` overrides the dialect's default code for `status`; `details` are Google's error details.
    */
-  constructor(status, message, { code, param = null, headers = {} } = {}) {
+  constructor(status, message, { code, param = null, headers = {}, details = [] } = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.param = param;
     this.headers = headers;
+    this.details = details;
   }
 }
 

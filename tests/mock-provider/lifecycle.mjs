@@ -2,9 +2,16 @@
 // at — nothing is scheduled — so no timer outlives close(), a test with its own `now` controls the
 // clock exactly, and a slow machine only sees a batch further along, never one out of order.
 //
+// Every provider's batch moves the same way: it is computed here in one shape, OpenAI's (its eight
+// statuses, `*_at` stamps, request counts), and its dialect renders it as its provider sends it
+// (`dialect.renderBatch(batch, facts)`). When it ends, each request's outcome is decided here too,
+// once (succeeded, errored, expired, cancelled, or failed with its batch), and the dialect writes
+// those outcomes in its provider's result format (`dialect.settle`, see results.mjs).
+//
 // Two kinds of entries live in a BatchStore (data.mjs):
 // - StaticBatch: a fixture batch in its dialect's wire shape; it never moves, but can be cancelled.
-// - LiveBatch: a batch made by POST /batches; it walks its plan one step every `clock.stepMs`.
+// - LiveBatch: a batch made by a create route; it walks its plan one step every `clock.stepMs`.
+import { isObject, seconds } from './shapes.mjs';
 
 /** `clock = { now: () => ms, stepMs, pollAfterMs }`, shared by every entry of a mock. */
 
@@ -30,15 +37,7 @@ const PLANS = {
 };
 const SHARE_DONE = { complete: 1, fail: 0, expire: 0.5 };
 
-/** What requests left undone become in the error file when the batch ends early. */
-const UNFINISHED = {
-  expired: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
-  cancelled: { code: 'batch_cancelled', message: 'This request was not executed because the batch was cancelled.' },
-};
-
 const HOUR_MS = 3_600_000;
-
-const seconds = (ms) => Math.floor(ms / 1000);
 
 /** Any provider's spelling of a status, as one of the eight OpenAI statuses (or as sent). */
 export function canonicalStatus(status) {
@@ -47,10 +46,28 @@ export function canonicalStatus(status) {
 }
 
 /**
- * The requests of an input file: `{ requests: [{ line, custom_id, model, fail }], problems }`.
+ * An input line as OpenAI writes it, `{ custom_id, method, url, body }` (Mistral's and Together's
+ * `{ custom_id, body }` read the same): the request's `custom_id`, `model`, whether it asked to
+ * fail (`body.fail`), the batch outcome it asks for (`body.mock_outcome`) and its body.
+ * A dialect's `readLine` returns the same fields for its own line shape, and may add `failure`,
+ * the message of a request that fails for a reason of its own.
+ */
+export function openaiLine(request) {
+  const body = isObject(request.body) ? request.body : {};
+  return {
+    custom_id: request.custom_id ?? null,
+    model: typeof body.model === 'string' ? body.model : 'gpt-4o-mini',
+    fail: body.fail === true,
+    outcome: body.mock_outcome,
+    body,
+  };
+}
+
+/**
+ * The requests of an input file: `{ requests: [{ line, custom_id, model, fail, … }], problems }`.
  * A line that is not a JSON object is a problem, which fails the batch at validation as OpenAI does.
  */
-export function readRequests(content) {
+export function readRequests(content, readLine = openaiLine) {
   const requests = [];
   const problems = [];
   for (const [i, raw] of content.toString('utf8').split('\n').entries()) {
@@ -63,17 +80,11 @@ export function readRequests(content) {
       request = null;
     }
     const line = i + 1;
-    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    if (!isObject(request)) {
       problems.push({ code: 'invalid_json_line', message: 'This line is not parseable as a JSON object.', param: null, line });
       continue;
     }
-    const body = request.body && typeof request.body === 'object' ? request.body : {};
-    requests.push({
-      line,
-      custom_id: request.custom_id ?? null,
-      model: typeof body.model === 'string' ? body.model : 'gpt-4o-mini',
-      fail: body.fail === true,
-    });
+    requests.push({ line, ...readLine(request) });
   }
   if (requests.length === 0 && problems.length === 0) {
     problems.push({ code: 'empty_file', message: 'The input file has no requests.', param: null, line: null });
@@ -81,34 +92,20 @@ export function readRequests(content) {
   return { requests, problems };
 }
 
-function windowMs(completionWindow) {
-  const hours = /^(\d+)h$/.exec(completionWindow ?? '');
-  return (hours ? Number(hours[1]) : 24) * HOUR_MS;
+/** Requests sent inline (objects the route has checked), numbered and read like file lines. */
+export function inlineRequests(items, readLine) {
+  return items.map((item, i) => ({ line: i + 1, ...readLine(item) }));
 }
 
-function responseBody(endpoint, request, createdSecs) {
-  if (endpoint === '/v1/embeddings') {
-    return {
-      object: 'list',
-      data: [{ object: 'embedding', index: 0, embedding: [0.0023, -0.0091, 0.0154] }],
-      model: request.model,
-      usage: { prompt_tokens: 8, total_tokens: 8 },
-    };
-  }
-  return {
-    id: `chatcmpl-${request.line}`,
-    object: 'chat.completion',
-    created: createdSecs,
-    model: request.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: `Mock answer to ${request.custom_id} from ${request.model}.` },
-        finish_reason: 'stop',
-      },
-    ],
-    usage: { prompt_tokens: 10, completion_tokens: 8, total_tokens: 18 },
-  };
+/** `24h` -> 24, `7d` -> 168; null for anything else. */
+export function windowHours(completionWindow) {
+  const match = /^(\d+)([hd])$/.exec(completionWindow ?? '');
+  if (!match) return null;
+  return Number(match[1]) * (match[2] === 'd' ? 24 : 1);
+}
+
+function windowMs(completionWindow) {
+  return (windowHours(completionWindow) ?? 24) * HOUR_MS;
 }
 
 /** An OpenAI-shaped batch, every field present in OpenAI's order, nothing set beyond `fields`. */
@@ -137,6 +134,15 @@ export function openaiShape({ id, endpoint, input_file_id, completion_window, st
   };
 }
 
+/** A finished request succeeded or errored (it asked to fail); an unfinished one shares its batch's end. */
+function outcomeOf(request, finished, status) {
+  if (!finished) return status;
+  return request.fail ? 'errored' : 'succeeded';
+}
+
+/** Steps from a cancel to `cancelled`: 1, or 0 for providers with no in-between status. */
+const cancelSteps = (dialect) => dialect.cancelSteps ?? 1;
+
 export class LiveBatch {
   #dialect;
   #clock;
@@ -147,14 +153,15 @@ export class LiveBatch {
   #problems;
   #outcome;
   #cancelMs = null;
-  #files = null; // { output_file_id, error_file_id } once the batch has ended
+  #settled = null; // what dialect.settle wrote, once the batch has ended
 
   /**
-   * `params` is the checked create body; `input` the input file's bytes; `dialect` an entry of
-   * dialects.mjs' DIALECTS; `makeFile(content, filename)` stores an output or error file and
-   * returns its id.
+   * `params` is the checked create body in OpenAI's terms (`endpoint`, `completion_window`,
+   * `metadata`, `input_file_id`, plus whatever the dialect's rendering needs); `input` the input
+   * file's bytes, or `requests` already read (inline requests); `dialect` an entry of dialects.mjs'
+   * DIALECTS; `makeFile(content, filename, { kind, id })` stores a result file and returns its id.
    */
-  constructor({ id, dialect, params, input, clock, makeFile }) {
+  constructor({ id, dialect, params, input, requests, clock, makeFile }) {
     this.id = id;
     this.#dialect = dialect;
     this.#clock = clock;
@@ -162,14 +169,20 @@ export class LiveBatch {
     this.#createdMs = clock.now();
     this.createdMs = this.#createdMs;
     this.#params = params;
-    const { requests, problems } = readRequests(input);
-    this.#requests = requests;
-    this.#problems = problems;
-    const asked = params.metadata?.outcome;
+    const readLine = dialect.readLine ? (line) => dialect.readLine(line, params) : openaiLine;
+    const read = requests ? { requests, problems: [] } : readRequests(input, readLine);
+    this.#requests = read.requests;
+    // A dialect may refuse more at validation (Azure: one deployment per batch).
+    const problems = [...read.problems, ...(dialect.checkRequests?.(read.requests, params) ?? [])];
+    // Providers without batch metadata ask for an outcome in a request instead.
+    const fromMetadata = params.metadata?.outcome;
+    const asked = fromMetadata ?? read.requests.find((r) => r.outcome === 'fail' || r.outcome === 'expire')?.outcome;
     this.#outcome = problems.length || asked === 'fail' ? 'fail' : asked === 'expire' ? 'expire' : 'complete';
     if (asked === 'fail' && !problems.length) {
-      this.#problems = [{ code: 'batch_failed', message: 'The batch failed (metadata.outcome was "fail").', param: null, line: null }];
+      const why = fromMetadata === 'fail' ? 'metadata.outcome was "fail"' : `a request's mock_outcome was "fail"`;
+      problems.push({ code: 'batch_failed', message: `The batch failed (${why}).`, param: null, line: null });
     }
+    this.#problems = problems;
   }
 
   #at(step) {
@@ -181,8 +194,8 @@ export class LiveBatch {
     const plan = PLANS[this.#outcome].map(([status, step]) => ({ status, start: this.#at(step) }));
     if (this.#cancelMs === null) return plan;
     const before = plan.filter((p) => p.start <= this.#cancelMs);
-    const step = this.#clock.stepMs;
-    return [...before, { status: 'cancelling', start: this.#cancelMs }, { status: 'cancelled', start: this.#cancelMs + step }];
+    const end = this.#cancelMs + cancelSteps(this.#dialect) * this.#clock.stepMs;
+    return [...before, { status: 'cancelling', start: this.#cancelMs }, { status: 'cancelled', start: end }];
   }
 
   #status(now) {
@@ -207,34 +220,27 @@ export class LiveBatch {
     return true;
   }
 
-  /** Writes the output and error files, once, the first time the batch is seen ended. */
-  #settle(status) {
-    if (this.#files) return this.#files;
-    const done = this.#done(Infinity);
-    const createdSecs = seconds(this.#createdMs);
-    const result = (request, fields) => JSON.stringify({ id: `batch_req_${this.id}_${request.line}`, custom_id: request.custom_id, ...fields });
-    const requestId = (request) => `req_${this.id}_${request.line}`;
-    const output = [];
-    const errors = [];
-    for (const [i, request] of this.#requests.entries()) {
-      if (i >= done) {
-        errors.push(result(request, { response: null, error: UNFINISHED[status] }));
-      } else if (request.fail) {
-        const message = `Mock failure of ${request.custom_id}: its body asked to fail.`;
-        const body = { error: { message, type: 'invalid_request_error', param: null, code: null } };
-        errors.push(result(request, { response: { status_code: 400, request_id: requestId(request), body }, error: null }));
-      } else {
-        const body = responseBody(this.#params.endpoint, request, createdSecs);
-        output.push(result(request, { response: { status_code: 200, request_id: requestId(request), body }, error: null }));
-      }
-    }
-    const store = (lines, kind) => (lines.length ? this.#makeFile(`${lines.join('\n')}\n`, `${this.id}_${kind}.jsonl`) : null);
-    this.#files = { output_file_id: store(output, 'output'), error_file_id: store(errors, 'error') };
-    return this.#files;
+  /** What the dialect wrote when the batch ended (`{ output_file_id, error_file_id, … }`), or null. */
+  get settled() {
+    return this.#settled;
   }
 
-  /** `{ batch, moving }`: the batch now, computed in the OpenAI shape and rendered in the dialect's. */
-  view() {
+  /** Decides every request's outcome and has the dialect write them, once, the first time the batch is seen ended. */
+  #settle(status) {
+    if (this.#settled) return this.#settled;
+    const done = this.#done(Infinity);
+    const outcomes = this.#requests.map((request, i) => ({ request, outcome: outcomeOf(request, i < done, status) }));
+    this.#settled = this.#dialect.settle({
+      id: this.id, status, outcomes, params: this.#params, problems: this.#problems, createdMs: this.#createdMs, makeFile: this.#makeFile,
+    });
+    return this.#settled;
+  }
+
+  /**
+   * `{ batch, moving }`: the batch now, computed in the OpenAI shape and rendered in the dialect's.
+   * `ctx` (`{ origin }` of the request, …) is handed to the rendering with the facts behind the batch.
+   */
+  view(ctx = {}) {
     const now = this.#clock.now();
     const { endpoint, completion_window: completionWindow = '24h', metadata = null, input_file_id: inputFileId } = this.#params;
     const batch = openaiShape({
@@ -248,16 +254,20 @@ export class LiveBatch {
       request_counts: { total: this.#requests.length, completed: 0, failed: 0 },
       metadata,
     });
+    const times = {}; // when each status so far began, in ms, for providers that send finer times
     for (const phase of this.#phases().filter((p) => p.start <= now)) {
       batch.status = phase.status;
+      times[phase.status] = phase.start;
       if (STAMP[phase.status]) batch[STAMP[phase.status]] = seconds(phase.start);
     }
     const finished = this.#requests.slice(0, this.#done(now));
     const failed = finished.filter((r) => r.fail).length;
     batch.request_counts = { total: this.#requests.length, completed: finished.length - failed, failed };
     if (batch.status === 'failed') batch.errors = { object: 'list', data: structuredClone(this.#problems) };
-    if (TERMINAL.has(batch.status) && batch.status !== 'failed') Object.assign(batch, this.#settle(batch.status));
-    return { batch: this.#dialect.renderBatch(batch), moving: !TERMINAL.has(batch.status) };
+    const settled = TERMINAL.has(batch.status) ? this.#settle(batch.status) : null;
+    if (settled) Object.assign(batch, { output_file_id: settled.output_file_id ?? null, error_file_id: settled.error_file_id ?? null });
+    const facts = { ...ctx, id: this.id, params: this.#params, createdMs: this.#createdMs, times, requests: this.#requests, problems: this.#problems, settled };
+    return { batch: this.#dialect.renderBatch(batch, facts), moving: !TERMINAL.has(batch.status) };
   }
 }
 
@@ -268,34 +278,53 @@ export class StaticBatch {
   #cancelMs = null;
 
   constructor(wire, dialect, clock) {
-    this.id = wire.id;
+    this.id = dialect.idOf ? dialect.idOf(wire) : wire.id;
     this.#wire = wire;
     this.#dialect = dialect;
     this.#clock = clock;
   }
 
-  /** Cancels it (cancelled one step later); false when it had already ended. */
+  /** Cancels it (cancelled one step later, or at once); false when it had already ended. */
   cancel() {
     if (TERMINAL.has(this.#status())) return false;
     this.#cancelMs ??= this.#clock.now();
     return true;
   }
 
-  #status() {
-    if (this.#cancelMs === null) return canonicalStatus(this.#wire.status);
-    return this.#clock.now() < this.#cancelMs + this.#clock.stepMs ? 'cancelling' : 'cancelled';
+  #wireStatus() {
+    return this.#dialect.statusOf ? this.#dialect.statusOf(this.#wire) : canonicalStatus(this.#wire.status);
   }
 
-  /** The fixture as stored, with the cancellation laid over it in the dialect's spelling. */
-  view() {
+  #cancelledMs() {
+    return this.#cancelMs + cancelSteps(this.#dialect) * this.#clock.stepMs;
+  }
+
+  #status() {
+    if (this.#cancelMs === null) return this.#wireStatus();
+    return this.#clock.now() < this.#cancelledMs() ? 'cancelling' : 'cancelled';
+  }
+
+  /** No results were written for a fixture: its dialect serves fixture results, if any, by id. */
+  get settled() {
+    return null;
+  }
+
+  /**
+   * The fixture as stored, with the cancellation laid over it in the dialect's spelling
+   * (`dialect.overlayCancel`), and whatever the dialect adapts to the request (`renderStatic`).
+   */
+  view(ctx = {}) {
     const batch = structuredClone(this.#wire);
-    if (this.#cancelMs === null) return { batch, moving: false };
+    const render = (b) => (this.#dialect.renderStatic ? this.#dialect.renderStatic(b, ctx) : b);
+    if (this.#cancelMs === null) return { batch: render(batch), moving: false };
     const status = this.#status();
-    const { spell } = this.#dialect;
-    batch.status = spell.status(status);
-    // A fixture that was already cancelling keeps the time it began.
-    if (canonicalStatus(this.#wire.status) !== 'cancelling') spell.setTime(batch, 'cancelling_at', seconds(this.#cancelMs));
-    spell.setTime(batch, 'cancelled_at', status === 'cancelled' ? seconds(this.#cancelMs + this.#clock.stepMs) : null);
-    return { batch, moving: status === 'cancelling' };
+    this.#dialect.overlayCancel(batch, {
+      status,
+      cancelMs: this.#cancelMs,
+      cancelledMs: this.#cancelledMs(),
+      // A fixture that was already cancelling keeps the time it began.
+      wasCancelling: this.#wireStatus() === 'cancelling',
+    });
+    return { batch: render(batch), moving: status === 'cancelling' };
   }
 }

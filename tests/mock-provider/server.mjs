@@ -1,5 +1,6 @@
-// A mock OpenAI-compatible Batch API (OpenAI, token360 and PPInfra dialects) for the tests and the
-// demo. Node built-ins only; loopback only. See README.md next to this file for faults and shapes.
+// A mock LLM Batch API for the tests and the demo: OpenAI and its compatible dialects (token360,
+// PPInfra, Groq, Azure OpenAI), Anthropic, Mistral, Gemini and Together, each under its own path
+// prefix. Node built-ins only; loopback only. See README.md next to this file for faults and shapes.
 //
 //   import { startMock } from './tests/mock-provider/server.mjs';
 //   const mock = await startMock({ static: { '/': 'www' } });
@@ -41,6 +42,8 @@ class MockState {
   constructor({ clock, chunkBytes, seed = null }) {
     this.clock = clock;
     this.chunkBytes = chunkBytes;
+    // `http://127.0.0.1:PORT` once listening: absolute URLs in answers that have no request to go by.
+    this.origin = null;
     this.stores = createStores(clock);
     // `seed(state)` lays extra data (the demo's) over the stores, again after every reset.
     this.seed = seed;
@@ -66,42 +69,81 @@ class MockState {
     return `req_${this.#lastRequestId}`;
   }
 
-  /** `file-0001`, `batch_0001`, …: per kind, from 1 after start or reset, so runs are reproducible. */
-  newId = (kind) => {
-    const n = (this.#lastIds.get(kind) ?? 0) + 1;
-    this.#lastIds.set(kind, n);
-    return `${kind}${kind === 'file' ? '-' : '_'}${String(n).padStart(4, '0')}`;
-  };
+  /**
+   * `newId(kind)` for `dialect`: its n-th `file` / `batch` id in its provider's spelling, counted per
+   * kind from 1 after start or reset, so runs are reproducible. The OpenAI, token360 and PPInfra
+   * dialects share one count (`file-0001`, `batch_0001`, …); every other dialect has its own.
+   */
+  idsFor(dialect) {
+    return (kind) => {
+      const key = dialect.idScope ? `${dialect.idScope}:${kind}` : kind;
+      const n = (this.#lastIds.get(key) ?? 0) + 1;
+      this.#lastIds.set(key, n);
+      return dialect.formatId(kind, n);
+    };
+  }
+
+  /** The OpenAI spelling, as the demo uses it. */
+  newId = (kind) => this.idsFor(dialectNamed('openai'))(kind);
 
   record(req, path, query, body, requestId) {
     this.requests.push({ method: req.method, path, query, headers: { ...req.headers }, body, time: Date.now(), requestId });
   }
 
-  /** A file of `dialect` added by the test itself (`content`) or generated on the fly (`lines`). */
-  addFile({ dialect = 'openai', id, content, filename, purpose = 'batch', ...generated }) {
-    const { files } = this.stores[dialectNamed(dialect).name];
+  /** Where `dialect` lives as seen without a request: the mock's own origin and its first prefix. */
+  site(dialect) {
+    return { origin: this.origin, prefix: dialect.prefixes[0].prefix };
+  }
+
+  /** What a route handler of `dialect` works with, beyond the request itself. */
+  context(dialect, site = this.site(dialect)) {
+    const { batches, files, sessions } = this.stores[dialect.name];
+    return { dialect, batches, files, sessions, clock: this.clock, newId: this.idsFor(dialect), site, listing: null };
+  }
+
+  /**
+   * A file of `dialect` added by the test itself (`content`) or generated on the fly (`lines`) ->
+   * its store entry; `addFile` answers with the file object as the dialect sends it.
+   */
+  #addFileEntry({ dialect = 'openai', id, content, filename, purpose, kind, ...generated }) {
+    const d = dialectNamed(dialect);
+    const { files } = this.stores[d.name];
     const createdMs = this.clock.now();
     if (content !== undefined) {
       if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw new TypeError('content must be a string or bytes');
-      const fileId = id ?? this.newId('file');
-      return files.add({ id: fileId, filename: filename ?? `${fileId}.jsonl`, purpose, content, createdMs }).file;
+      const fileId = id ?? this.idsFor(d)('file');
+      const stored = { id: fileId, filename: filename ?? `${fileId}.jsonl`, purpose: purpose ?? d.defaultPurpose ?? 'batch', content, createdMs, kind };
+      return { d, entry: files.add(stored) };
     }
-    return files.addGenerated({ id, createdMs, ...generated }).file;
+    return { d, entry: files.addGenerated({ id, createdMs, ...generated }) };
   }
 
-  /** A batch made as `POST /batches` would make it, from `params` (its create body) -> the batch as listed. */
+  addFile(spec) {
+    const { d, entry } = this.#addFileEntry(spec);
+    return entry.view(this.site(d));
+  }
+
+  /** A generated file (`lines`, …) -> its size in bytes. */
+  addGeneratedFile(spec) {
+    return this.#addFileEntry(spec).entry.meta.bytes;
+  }
+
+  /**
+   * A batch made as the dialect's create route would make it, from `params` (its create body;
+   * Gemini's also names the `model`) -> the batch as listed.
+   */
   addBatch({ dialect = 'openai', ...params }) {
     const d = dialectNamed(dialect);
-    const { batches, files } = this.stores[d.name];
-    const { route } = matchRoute('POST', '/batches');
-    const body = Buffer.from(JSON.stringify(params));
-    return route.handle({ dialect: d, batches, files, params: {}, query: {}, body, headers: {}, clock: this.clock, newId: this.newId }).body;
+    const route = d.routes.find((r) => r.create);
+    const { params: pathParams = {}, body = params } = route.fromParams?.(params) ?? {};
+    const result = route.handle({ ...this.context(d), params: pathParams, query: {}, body: Buffer.from(JSON.stringify(body)), headers: {} });
+    return route.createdBatch ? route.createdBatch(result.body) : result.body;
   }
 
   /** What `dialect` lists now, newest first. */
   batches(dialect = 'openai') {
-    const { batches } = this.stores[dialectNamed(dialect).name];
-    return batches.slice(0).map((entry) => entry.view().batch);
+    const d = dialectNamed(dialect);
+    return this.stores[d.name].batches.slice(0).map((entry) => entry.view(this.site(d)).batch);
   }
 
   reset() {
@@ -116,22 +158,19 @@ class MockState {
   }
 }
 
-function hasBearer(req) {
-  return /^Bearer\s+\S/i.test(req.headers.authorization ?? '');
+/** `http://<Host>`: absolute URLs in an answer (results, uploads) point back where the client came from. */
+function originOf(req, state) {
+  return req.headers.host ? `http://${req.headers.host}` : state.origin;
 }
 
 /** The route's answer, or the dialect's error for what it threw, ready for delivery. */
-function answer(req, { dialect, path, query, body, match, listing }, state) {
-  const errorAnswer = (error) => jsonAnswer(error.status, dialect.errorBody(error.status, error), error.headers);
+function answer(req, { dialect, variant, path, query, rest, body, match, listing, site, requestId }, state) {
+  const errorAnswer = (error) => jsonAnswer(error.status, dialect.errorBody(error.status, error, { rest, requestId }), error.headers);
   try {
-    if (!hasBearer(req)) {
-      throw new ApiError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", { code: 'invalid_api_key' });
-    }
+    dialect.authorize({ headers: req.headers, query, rest, variant });
     if (!match) throw new ApiError(404, `Invalid URL (${req.method} ${path}).`, { code: 'not_found' });
-    const { batches, files } = state.stores[dialect.name];
     const result = match.route.handle({
-      dialect, batches, files, params: match.params, query, body, headers: req.headers, clock: state.clock, newId: state.newId,
-      listing: listing ?? null,
+      ...state.context(dialect, site), params: match.params, query, body, headers: req.headers, listing: listing ?? null, requestId,
     });
     const status = result.status ?? 200;
     if (!result.payload) return jsonAnswer(status, result.body, result.headers);
@@ -143,10 +182,13 @@ function answer(req, { dialect, path, query, body, match, listing }, state) {
   }
 }
 
-async function handleApi(req, res, { dialect, rest, path, query }, state) {
+async function handleApi(req, res, api, state) {
+  const { dialect, rest, path, query, prefix } = api;
+  const requestId = res.getHeader('x-request-id');
   const body = await readBody(req);
-  state.record(req, path, query, body.toString('utf8'), res.getHeader('x-request-id'));
-  const match = matchRoute(req.method, rest);
+  state.record(req, path, query, body.toString('utf8'), requestId);
+  const match = matchRoute(req.method, rest, dialect.routes);
+  const context = { ...api, body, match, requestId, site: { origin: originOf(req, state), prefix } };
   let fault;
   try {
     // Faults come before auth: they stand for a proxy or server failing whatever the request was.
@@ -159,30 +201,33 @@ async function handleApi(req, res, { dialect, rest, path, query }, state) {
   if (fault?.kind === 'land_after') {
     // The work happens later whatever the client does meanwhile; the answer never comes.
     const ms = Number(fault.params.ms ?? 1000);
-    state.later(ms, () => answer(req, { dialect, path, query, body, match }, state));
+    state.later(ms, () => answer(req, context, state));
     return;
   }
   if (fault && !isDeliveryFault(fault) && !isListingFault(fault)) {
-    const sendError = (error) => sendJson(res, error.status, dialect.errorBody(error.status, error), error.headers);
+    const sendError = (error) => sendJson(res, error.status, dialect.errorBody(error.status, error, { rest, requestId }), error.headers);
     respondWithFault(fault, { req, res, shape: match?.route.shape ?? null, sendError });
     return;
   }
   const listing = fault && isListingFault(fault) ? fault : null;
-  const reply = answer(req, { dialect, path, query, body, match, listing }, state);
+  const reply = answer(req, { ...context, listing }, state);
   await deliver(res, reply, { fault, chunkBytes: state.chunkBytes, download: reply.download });
 }
 
 async function dispatch(req, res, state, serveStatic) {
-  setCommonHeaders(res, state.nextRequestId());
+  const requestId = state.nextRequestId();
+  setCommonHeaders(res, requestId);
   const { path, query } = splitTarget(req.url);
   const isControl = path.startsWith(CONTROL_PREFIX);
+  const api = isControl ? null : matchDialect(path);
+  // A provider's own request-id header goes on every answer under its prefix, preflights included.
+  for (const [name, value] of Object.entries(api?.dialect.headers?.(requestId) ?? {})) res.setHeader(name, value);
   if (req.method === 'OPTIONS') {
-    if (!isControl) state.record(req, path, query, '', res.getHeader('x-request-id'));
+    if (!isControl) state.record(req, path, query, '', requestId);
     sendPreflight(req, res);
     return;
   }
   if (isControl) return handleControl(req, res, path, state);
-  const api = matchDialect(path);
   if (api) return handleApi(req, res, { ...api, path, query }, state);
   if (await serveStatic(req, res, path)) return;
   sendMockError(res, 404, `nothing at ${path}`);
@@ -210,7 +255,7 @@ function listen(server, port, host) {
  * stepMs = 200, pollAfterMs = stepMs, chunkBytes = 16384, now = Date.now }`: batches move one
  * step every `stepMs`, a moving batch asks pollers to come back after `pollAfterMs`, and `now`
  * replaces the clock they move by. `demo: true | { speed }` serves demo.mjs' batches instead of the
- * OpenAI and PPInfra fixtures. `keepAlive: false` closes every connection after its answer.
+ * OpenAI, PPInfra, Anthropic and Mistral fixtures. `keepAlive: false` closes every connection after its answer.
  * Resolves to `{ url, port, requests, downloads, addFault, clearFaults, addFile, addGeneratedFile,
  * batches, reset, close }`.
  */
@@ -235,21 +280,22 @@ export async function startMock(opts = {}) {
   await listen(server, port, host);
   const actualPort = server.address().port;
   const urlHost = host === '::1' ? '[::1]' : '127.0.0.1';
+  state.origin = `http://${urlHost}:${actualPort}`;
   return {
-    url: `http://${urlHost}:${actualPort}`,
+    url: state.origin,
     port: actualPort,
     requests: state.requests,
     downloads: state.downloads,
     /** `{ method?, path? (suffix or RegExp of the path after the prefix), dialect?, fault, times? }` */
     addFault: (rule) => state.faults.add(rule),
     clearFaults: () => state.faults.clear(),
-    /** `{ dialect = 'openai', id?, content, filename?, purpose = 'batch' }` -> the file object. */
+    /** `{ dialect = 'openai', id?, content, filename?, purpose = 'batch' }` -> the file object in the dialect's shape. */
     addFile: ({ content, ...rest }) => state.addFile({ ...rest, content: content ?? '' }),
     /** `{ dialect = 'openai', id, lines, lineBytes = 550, errorEvery?, malformedEvery? }` -> its size in bytes. */
-    addGeneratedFile: ({ content, filename, purpose, ...rest }) => state.addFile(rest).bytes,
+    addGeneratedFile: ({ content, filename, purpose, ...rest }) => state.addGeneratedFile(rest),
     /** The batches `dialect` lists now (rendered as it sends them), newest first. */
     batches: (dialect) => state.batches(dialect),
-    /** `{ dialect = 'openai', input_file_id, endpoint, metadata?, … }` -> a batch made as POST /batches makes one. */
+    /** `{ dialect = 'openai', …its create body }` -> a batch made as the dialect's create route makes one. */
     addBatch: (params) => state.addBatch(params),
     reset: () => state.reset(),
     close: () => {

@@ -290,6 +290,146 @@ function chatRequest(customId, extra = {}) {
 
 const OAI_IDS = Array.from({ length: 25 }, (_, i) => `batch_oai_${String(i).padStart(3, "0")}`);
 
+// ---- the other providers: each under its own prefix of the mock, with its own key header --------
+
+/** How each provider is reached on the mock, and what one of its requests looks like. */
+const PROVIDER_CASES = {
+  anthropic: {
+    path: "/anthropic/v1",
+    line: (id, extra = {}) => ({ custom_id: id, method: "POST", url: "/v1/messages", body: { model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: id }], ...extra } }),
+    text: (r) => r.response.body.content[0].text,
+    missing: "msgbatch_nope",
+  },
+  mistral: {
+    path: "/mistral/v1",
+    line: (id, extra = {}) => ({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "mistral-small-latest", messages: [{ role: "user", content: id }], ...extra } }),
+    text: (r) => r.response.body.choices[0].message.content,
+    missing: "00000000-0000-4000-8000-000000000000",
+  },
+  gemini: {
+    path: "/gemini",
+    line: (id, extra = {}) => ({ custom_id: id, method: "POST", url: "/v1beta/models/gemini-2.5-flash:generateContent", body: { contents: [{ parts: [{ text: id }] }], ...extra } }),
+    text: (r) => r.response.body.candidates[0].content.parts[0].text,
+    missing: "nope0000000000000000000000000000nope",
+  },
+  together: {
+    path: "/together/v1",
+    line: (id, extra = {}) => ({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "meta-llama/Llama-3.3-70B-Instruct-Turbo", messages: [{ role: "user", content: id }], ...extra } }),
+    text: (r) => r.response.body.choices[0].message.content,
+    missing: "00000000-0000-4000-8000-000000000000",
+  },
+  groq: {
+    path: "/groq/openai/v1",
+    line: (id, extra = {}) => ({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "llama-3.1-8b-instant", messages: [{ role: "user", content: id }], ...extra } }),
+    text: (r) => r.response.body.choices[0].message.content,
+    missing: "batch_nope",
+  },
+  azure: {
+    path: "/azure/openai/v1",
+    line: (id, extra = {}) => ({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-batch", messages: [{ role: "user", content: id }], ...extra } }),
+    text: (r) => r.response.body.choices[0].message.content,
+    missing: "batch_nope",
+  },
+};
+
+function providerClient(lib, ctx, provider, options = {}) {
+  const root = ctx.mockUrl.replace(/\/+$/, "");
+  return new lib.BatchClient({ provider, apiKey: `${provider}-key-${API_KEY}`, baseURL: `${root}${PROVIDER_CASES[provider].path}`, ...options });
+}
+
+const providerScenarios = Object.entries(PROVIDER_CASES).flatMap(([provider, p]) => [
+  {
+    name: `${provider}: submit → waitFor → results, the same Batch and BatchResult as OpenAI's`,
+    async run(lib, ctx) {
+      const c = providerClient(lib, ctx, provider);
+      assert.equal(c.provider, provider, "client.provider");
+      const created = await c.submit([p.line("a"), p.line("b", { fail: true }), p.line("c")]);
+      assert.equal(typeof created.id, "string", `id of ${show(created)}`);
+      assert.ok(NON_TERMINAL.includes(created.status), `status right after submit: ${show(created.status)}`);
+      const seen = [];
+      const done = await c.waitFor(created.id, { pollInterval: 50, timeout: 9_000, onProgress: (b) => seen.push(b.status) });
+      assert.equal(done.status, "completed", `final status of ${show(done)}`);
+      assert.ok(seen.every((st) => TERMINAL.includes(st) || NON_TERMINAL.includes(st)), `normalised statuses: ${show(seen)}`);
+      // Together sends no counts, only `progress` (a percentage), which passes through.
+      if (provider === "together") assert.equal(done.progress, 100, `progress of ${show(done)}`);
+      else {
+        const { total, completed, failed } = done.request_counts;
+        assert.deepEqual({ total, completed, failed }, { total: 3, completed: 2, failed: 1 }, `request_counts of ${show(done)}`);
+      }
+      assert.equal(typeof done.created_at, "number", "created_at in seconds");
+      const rows = [];
+      for await (const r of c.results(done)) rows.push(r);
+      const byId = Object.fromEntries(rows.map((r) => [r.custom_id, r]));
+      assert.deepEqual(Object.keys(byId).sort(), ["a", "b", "c"], `rows: ${show(rows)}`);
+      for (const id of ["a", "c"]) {
+        assert.equal(byId[id].error, null, `row ${id} has no error: ${show(byId[id])}`);
+        assert.equal(byId[id].response.status_code, 200, `row ${id} status`);
+        assert.match(p.text(byId[id]), new RegExp(id), `row ${id}'s answer`);
+      }
+      assert.ok(byId.b.error && typeof byId.b.error.code === "string", `the failed row's error: ${show(byId.b)}`);
+      const again = await c.retrieve(done.id);
+      assert.equal(again.id, done.id, "retrieve by the normalised id");
+    },
+  },
+  {
+    name: `${provider}: cancel ends a running batch as cancelled`,
+    async run(lib, ctx) {
+      const c = providerClient(lib, ctx, provider);
+      const created = await c.submit([p.line("x"), p.line("y")]);
+      const cancelling = await c.cancel(created.id);
+      assert.equal(cancelling.id, created.id, "cancel answers the batch");
+      assert.ok(["cancelling", "cancelled"].includes(cancelling.status), `status after cancel: ${show(cancelling.status)}`);
+      const done = await c.waitFor(created.id, { pollInterval: 50, timeout: 9_000 });
+      assert.equal(done.status, "cancelled", `final status of ${show(done)}`);
+      assert.ok(lib.isTerminal(done));
+    },
+  },
+  {
+    name: `${provider}: listAll pages through everything list shows, once each, newest first`,
+    async run(lib, ctx) {
+      const c = providerClient(lib, ctx, provider);
+      await c.submit([p.line("l1")]);
+      const all = [];
+      for await (const b of c.listAll({ limit: 2 })) all.push(b);
+      assert.ok(all.length >= 3, `${all.length} batches listed`);
+      assert.equal(new Set(all.map((b) => b.id)).size, all.length, "no batch twice");
+      for (const b of all) {
+        assert.equal(typeof b.id, "string");
+        assert.equal(typeof b.status, "string");
+        assert.equal(b.object, "batch");
+      }
+      const page = await c.list({ limit: 2 });
+      assert.equal(page.object, "list");
+      assert.deepEqual(page.data.map((b) => b.id), all.slice(0, page.data.length).map((b) => b.id), "the first page is where listAll starts");
+      assert.equal(typeof page.has_more, "boolean");
+    },
+  },
+  {
+    name: `${provider}: errors are BatchErrors with the provider's code, and the key never shows`,
+    async run(lib, ctx) {
+      const c = providerClient(lib, ctx, provider, { maxRetries: 0 });
+      const err = await rejection(() => c.retrieve(p.missing), "retrieve of a missing batch");
+      assertBatchError(lib, err, { kind: "api", status: 404 }, `${provider} 404`);
+      assertNoSecret(err, [`${provider}-key-${API_KEY}`], `${provider} 404`);
+      // A method the provider lacks is refused before anything is sent, naming the provider.
+      const recorder = recordingFetch();
+      const bare = providerClient(lib, ctx, provider, { fetch: recorder.fetch });
+      const lacking = {
+        anthropic: () => bare.uploadFile("{}\n"),
+        mistral: () => bare.list({ after: "x" }),
+        gemini: () => bare.list({ after: "x" }),
+        together: () => bare.create({ input_file_id: "file-x", endpoint: "/v1/chat/completions", metadata: { a: "b" } }),
+        groq: () => bare.list({ page: 2 }),
+        azure: () => bare.list({ page: 2 }),
+      }[provider];
+      const refused = await rejection(lacking, `what ${provider} lacks`);
+      assertBatchError(lib, refused, { kind: "invalid_argument" }, `what ${provider} lacks`);
+      assert.equal(recorder.calls.length, 0, "nothing was sent");
+    },
+  },
+]);
+
+
 // ---- scenarios -------------------------------------------------------------------------------
 
 export const scenarios = [
@@ -932,6 +1072,7 @@ export const scenarios = [
       assert.below(Date.now() - t0, 2_000, "ms until the abort ended a 60 s sleep");
     },
   },
+  ...providerScenarios,
 ];
 
 /** Runs one scenario with a time limit; resolves to `{ name, ok, error, ms }`, never rejects. */

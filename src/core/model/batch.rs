@@ -182,8 +182,12 @@ impl Schema for Slot {
 pub type Batch<'a> = Record<'a, Slot, SLOTS>;
 
 /// A timestamp: integer unix seconds as sent when that is what it is, else converted (from
-/// seconds with a fraction, milliseconds, numeric strings, RFC 3339), else `null`.
+/// seconds with a fraction, milliseconds, numeric strings, RFC 3339), else `null`. `0` is no time
+/// (DashScope sends it for "not yet"), so `null` too.
 pub fn seconds_value(value: Json<'_>) -> Value<'_> {
+    if value.text() == b"0" {
+        return Value::Null;
+    }
     if time::is_plain_seconds(value.text()) {
         return Value::Raw(value);
     }

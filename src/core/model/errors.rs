@@ -18,6 +18,7 @@ pub fn write_errors(value: Json<'_>, out: &mut Out) {
 fn is_empty(value: Json<'_>, depth: u32) -> bool {
     match value.kind() {
         Kind::Null | Kind::Bool => true,
+        Kind::Array => value.items().next().is_none(),
         Kind::String => match value.as_str() {
             Some(s) if s.trim().is_empty() => true,
             Some(s) => match unwrapped(&s, depth) {

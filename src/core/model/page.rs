@@ -26,13 +26,55 @@ pub struct PageSummary {
 pub struct Layout {
     /// The key that holds the batches (`data`; Gemini: `operations`).
     pub items: &'static str,
-    /// `has_more` when the page does not say: computed by the provider (Mistral's `total`, a
-    /// next-page token), `None` to read the page's own `has_more`.
-    pub has_more: Option<bool>,
+    /// Where `has_more` comes from.
+    pub more: More,
+}
+
+/// Whether more pages follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum More {
+    /// The page's own `has_more`.
+    Sent,
+    /// A page with a `total` (Mistral): more when the pages so far, of `size`, hold fewer.
+    Total {
+        /// The page number asked for (from 0).
+        page: u64,
+        /// The page size asked for.
+        size: u64,
+    },
+    /// A non-empty next-page token at this path (Gemini's `nextPageToken`, Groq's `paging.next_cursor`).
+    Token(&'static [&'static str]),
+    /// Never: everything came in one answer (Together).
+    Never,
+}
+
+impl More {
+    /// The verdict, from the page's own entries and `has_more`, and how many batches it held.
+    fn of(self, page: &PageEntries<'_>, sent: Option<Json<'_>>, len: usize) -> bool {
+        match self {
+            More::Sent => has_more(sent),
+            More::Never => false,
+            More::Total { page: number, size } => match page.get("total").and_then(|t| t.as_number()?.as_u64()) {
+                Some(total) => (number + 1).saturating_mul(size) < total && len > 0,
+                None => len as u64 >= size && len > 0,
+            },
+            More::Token(path) => next_token(page, path).is_some(),
+        }
+    }
+}
+
+/// The non-empty string at `path` among a page's entries.
+pub fn next_token(page: &PageEntries<'_>, path: &[&str]) -> Option<String> {
+    let (first, rest) = path.split_first()?;
+    let mut value = page.get(first)?;
+    for key in rest {
+        value = value.get(key)?;
+    }
+    value.non_empty_str().map(Cow::into_owned)
 }
 
 /// OpenAI's layout: `data` and `has_more`.
-pub const OPENAI: Layout = Layout { items: "data", has_more: None };
+pub const OPENAI: Layout = Layout { items: "data", more: More::Sent };
 
 /// The text of a batch's normalised `id` (a JSON string, or `null`), for `first_id`/`last_id`.
 pub type IdText<'a> = Cow<'a, [u8]>;
@@ -254,7 +296,7 @@ fn direct<'a>(
                         let value = scan.value()?;
                         has_more_sent = Some(value);
                         object.key(out, "has_more");
-                        out.bool(layout.has_more.unwrap_or_else(|| has_more(Some(value))));
+                        out.bool(layout.more.of(&page, Some(value), items.len));
                         value
                     }
                     Some(PageKey::Object) => {
@@ -291,7 +333,7 @@ fn direct<'a>(
         }
         None => return Err(Error::invalid_response("the provider's answer is empty")),
     }
-    let has_more = layout.has_more.unwrap_or_else(|| has_more(has_more_sent));
+    let has_more = layout.more.of(&page, has_more_sent, items.len);
     for key in PageKey::ALL {
         if written & key.bit() != 0 {
             continue;
@@ -386,7 +428,7 @@ fn buffered<'a>(
     }
     let first_id = cursor_text(page.get("first_id"), &items.first);
     let last_id = cursor_text(page.get("last_id"), &items.last);
-    let has_more = layout.has_more.unwrap_or_else(|| has_more(page.get("has_more")));
+    let has_more = layout.more.of(&page, page.get("has_more"), items.len);
     let write = |key: PageKey, out: &mut Out| match key {
         PageKey::Object => out.string("list"),
         PageKey::Data => out.append(&items_out),

@@ -63,6 +63,7 @@ impl Value<'_> {
     }
 
     /// Writes the value.
+    #[inline(never)]
     pub fn write<S: Schema>(&self, slot: S, out: &mut Out) {
         match self {
             Value::Missing => slot.missing(out),
@@ -146,6 +147,7 @@ impl<'a, S: Schema, const N: usize> Record<'a, S, N> {
 
     /// Walks the object at the cursor, adding each entry with the role `role` gives its key (the
     /// value skipped and checked, not read).
+    #[inline(never)]
     pub fn walk(&mut self, scan: &mut Scanner<'a>, what: &str, role: impl Fn(&[u8]) -> Role<S>) -> Result<()> {
         self.reset();
         match scan.next_byte() {
@@ -170,6 +172,7 @@ impl<'a, S: Schema, const N: usize> Record<'a, S, N> {
     }
 
     /// Adds an entry of the provider's object. A modelled key's first entry is where its value goes.
+    #[inline(never)]
     pub fn push(&mut self, key: Json<'a>, value: Json<'a>, role: Role<S>) {
         match role {
             Role::Slot(slot) => {
@@ -222,6 +225,7 @@ impl<'a, S: Schema, const N: usize> Record<'a, S, N> {
     }
 
     /// Writes the normalised object.
+    #[inline(never)]
     pub fn write(&self, out: &mut Out) {
         let whole = !self.reshaped && self.at.iter().all(|&at| at != NONE) && self.values.iter().all(Value::is_raw);
         if let (true, Some(source)) = (whole, self.source) {

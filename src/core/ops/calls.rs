@@ -9,6 +9,7 @@ use crate::core::error::{Error, Result};
 use crate::core::http::{answer_error, read_body, Request};
 use crate::core::json::{Out, Scanner};
 use crate::core::model::PageSummary;
+use crate::core::providers::api::Cancelled;
 use crate::core::providers::Cx;
 
 /// What an answer becomes.
@@ -24,41 +25,78 @@ pub enum Finish {
     Response,
 }
 
-/// One request, its retries, and what its answer becomes.
+/// What a call does once its first request is answered.
+#[derive(Debug, Clone)]
+enum Then {
+    /// Its answer is the result.
+    Finish,
+    /// Retrieve this batch (Gemini's cancel answers `{}`).
+    Retrieve(String),
+    /// Send the file where the first answer says (Gemini's resumable upload).
+    UploadNext,
+}
+
+/// One request, its retries, and what its answer becomes (and, for the two-step calls of some
+/// providers, the second request).
 #[derive(Debug)]
 pub struct Call {
     exchange: Exchange,
     finish: Finish,
+    then: Then,
 }
 
 impl Call {
     /// `GET` a batch.
     pub fn retrieve(cx: &Cx<'_>, id: &str) -> Result<Self> {
         let request = cx.api().retrieve(cx, id)?;
-        Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Batch })
+        Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Batch, then: Then::Finish })
     }
 
     /// `GET` a page of batches.
     pub fn list(cx: &Cx<'_>, query: ListQuery) -> Result<Self> {
         let request = cx.api().list(cx, &query)?;
-        Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Page(query) })
+        Ok(Call {
+            exchange: Exchange::new(request, Safety::Idempotent),
+            finish: Finish::Page(query),
+            then: Then::Finish,
+        })
     }
 
-    /// Cancel a batch.
+    /// Cancel a batch; the batch after it (retrieved, where the cancel does not answer with it).
     pub fn cancel(cx: &Cx<'_>, id: &str) -> Result<Self> {
         let request = cx.api().cancel(cx, id)?;
-        Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Batch })
+        let then = match cx.api().cancelled() {
+            Cancelled::Batch => Then::Finish,
+            Cancelled::Nothing => Then::Retrieve(id.to_owned()),
+        };
+        Ok(Call { exchange: Exchange::new(request, Safety::Idempotent), finish: Finish::Batch, then })
     }
 
     /// Upload a file (a paid object too: repeated only when the answer proves nothing was stored).
+    /// With a two-step upload, `request` is the first step and the file goes in the second.
     pub fn upload(request: Request) -> Self {
-        Call { exchange: Exchange::new(request, Safety::Creates), finish: Finish::File }
+        Call { exchange: Exchange::new(request, Safety::Creates), finish: Finish::File, then: Then::UploadNext }
     }
 
     /// `GET` a file's content, the body left open.
     pub fn file_content(cx: &Cx<'_>, file_id: &str) -> Result<Self> {
         let request = cx.api().file_content(cx, file_id)?;
-        Ok(Call { exchange: Exchange::streaming(request), finish: Finish::Response })
+        Ok(Call { exchange: Exchange::streaming(request), finish: Finish::Response, then: Then::Finish })
+    }
+
+    /// The second request after the first answer, if the call has one.
+    fn next(&mut self, env: &Env<'_>, answered: &Answered) -> Result<Option<Exchange>> {
+        match std::mem::replace(&mut self.then, Then::Finish) {
+            Then::Finish => Ok(None),
+            Then::Retrieve(id) => {
+                let request = env.cx.api().retrieve(&env.cx, &id)?;
+                Ok(Some(Exchange::new(request, Safety::Idempotent)))
+            }
+            Then::UploadNext => {
+                let next = env.cx.api().upload_next(&env.cx, &answered.head)?;
+                Ok(next.map(|request| Exchange::new(request, Safety::Creates)))
+            }
+        }
     }
 }
 
@@ -106,7 +144,14 @@ impl Op for Call {
             Step::Act(action) => action,
             Step::Failed(failed) => Action::Done(Err(failed.error)),
             Step::Done(_) if matches!(self.finish, Finish::Response) => Action::DoneWithResponse,
-            Step::Done(answered) => Action::Done(finish(&env.cx, &self.finish, &answered).map(Some)),
+            Step::Done(answered) => match self.next(env, &answered) {
+                Err(error) => Action::Done(Err(error)),
+                Ok(Some(exchange)) => {
+                    self.exchange = exchange;
+                    self.step(env, Event::Start)
+                }
+                Ok(None) => Action::Done(finish(&env.cx, &self.finish, &answered).map(Some)),
+            },
         }
     }
 }

@@ -24,8 +24,7 @@ use super::retry::{Ambiguity, Safety};
 use super::{Action, Env, Event, Op, Text};
 use crate::core::config::ListQuery;
 use crate::core::error::Error;
-use crate::core::json::{Json, Kind};
-use crate::core::providers::api::{metadata_pairs, MARKER_KEY};
+use crate::core::json::Json;
 
 /// The waits before each round of lookups, in ms: a batch listed up to 5 s late is still found.
 pub const LOOKUP_ROUNDS_MS: [u32; 3] = [0, 1_500, 3_500];
@@ -142,8 +141,8 @@ impl Create {
         let Some(json) = page.json() else { return self.give_up(None) };
         let items: Vec<Json<'_>> = json.get("data").map(|d| d.items().collect()).unwrap_or_default();
         let marker = self.marker.as_deref().unwrap_or_default();
-        let mine =
-            items.iter().find(|b| b.get("metadata").and_then(|m| m.get(MARKER_KEY)).is_some_and(|v| v.is_str(marker)));
+        let api = env.cx.api();
+        let mine = items.iter().find(|b| api.marked(**b, marker));
         if let Some(batch) = mine {
             let text = Text { bytes: batch.text().to_vec(), ascii: batch.is_ascii() };
             return self.done(Ok(Some(text)));
@@ -175,8 +174,9 @@ impl Create {
         }
         let secs: u32 = LOOKUP_ROUNDS_MS.iter().sum::<u32>() / 1000;
         let note = format!(
-            " (a batch may have been created all the same: none with metadata.{MARKER_KEY} = {:?} was listed within \
-             {secs} s; look for it before trying again)",
+            " (a batch may have been created all the same: none with {} {:?} was listed within {secs} s; look for \
+             it before trying again)",
+            env.cx.api().marker_place(),
             self.marker.as_deref().unwrap_or_default()
         );
         self.done(Err(failed.error.with_note(&note)))
@@ -210,8 +210,7 @@ impl Op for Create {
             Phase::Start => {
                 self.started_s = env.now_ms / 1000.0;
                 let params = Json::parse(self.params.as_bytes()).unwrap_or(Json::NULL);
-                let limits = env.cx.provider.limits;
-                let room = params.kind() == Kind::Object && metadata_pairs(params) < usize::from(limits.metadata_pairs);
+                let room = env.cx.api().marker_room(&env.cx, params);
                 self.marker = room.then(|| marker(env));
                 self.send(env)
             }

@@ -4,7 +4,7 @@ use super::retry::{ambiguity, next_delay, Ambiguity, Failure, Hints, Safety};
 use super::{Action, Body, Env, Event, NoReply, Read, Reply};
 use crate::core::config::Runtime;
 use crate::core::error::{Error, ErrorKind};
-use crate::core::http::{api_error, Head, Header, Request, MAX_BODY_BYTES};
+use crate::core::http::{api_error, retry_info_ms, Head, Header, Request, MAX_BODY_BYTES};
 
 /// A 2xx answer: its head and its body (empty when it was left open to stream).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +102,7 @@ impl Exchange {
 
     fn answered(&mut self, env: &Env<'_>, reply: Reply) -> Step {
         let timeout_ms = env.cx.config.timeout_ms;
+        let mut body_delay_ms = None;
         let (failure, error, head) = match reply {
             Reply::None(NoReply::Aborted) => return fail(aborted(), Ambiguity::None),
             Reply::None(no_reply) => {
@@ -136,6 +137,7 @@ impl Exchange {
                     _ => &[],
                 };
                 let error = api_error(&head, bytes);
+                body_delay_ms = retry_info_ms(bytes);
                 (Failure::Status(head.status), error, Some(head))
             }
         };
@@ -143,6 +145,7 @@ impl Exchange {
             retry_after_ms: h.get(Header::RetryAfterMs),
             retry_after: h.get(Header::RetryAfter),
             should_retry: h.get(Header::ShouldRetry),
+            body_delay_ms,
         });
         let max = env.cx.config.max_retries;
         let delay = next_delay(max, self.retries, self.safety, failure, hints, env.now_ms, env.random);

@@ -56,6 +56,8 @@ pub struct Hints<'a> {
     pub retry_after: Option<&'a str>,
     /// `x-should-retry`: `true` or `false`, the server's own verdict.
     pub should_retry: Option<&'a str>,
+    /// A wait the error body names, in ms (Google's `RetryInfo.retryDelay`).
+    pub body_delay_ms: Option<f64>,
 }
 
 /// A server's wait longer than this is ignored in favour of our own backoff.
@@ -85,7 +87,9 @@ pub fn retryable(safety: Safety, failure: Failure, hints: Hints<'_>) -> bool {
         // Nothing left the client, or the server said "not now" before doing anything.
         (Safety::Creates, Failure::Connection { refused: true }) => true,
         (Safety::Creates, Failure::Status(429)) => true,
-        (Safety::Creates, Failure::Status(503)) => hints.retry_after.is_some() || hints.retry_after_ms.is_some(),
+        (Safety::Creates, Failure::Status(503)) => {
+            hints.retry_after.is_some() || hints.retry_after_ms.is_some() || hints.body_delay_ms.is_some()
+        }
         (Safety::Creates, _) => false,
     }
 }
@@ -138,7 +142,9 @@ fn server_delay(hints: Hints<'_>, now_ms: f64) -> Option<f64> {
     if let Some(ms) = hints.retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()).and_then(sane) {
         return Some(ms);
     }
-    let after = hints.retry_after?.trim();
+    let Some(after) = hints.retry_after.map(str::trim) else {
+        return hints.body_delay_ms.and_then(sane);
+    };
     if let Ok(secs) = after.parse::<f64>() {
         return sane(secs * 1000.0);
     }
@@ -248,6 +254,12 @@ mod tests {
         assert_eq!(d(Hints { retry_after: Some("3600"), ..Hints::default() }), Some(500));
         assert_eq!(d(Hints { retry_after_ms: Some("-5"), ..Hints::default() }), Some(500));
         assert_eq!(d(Hints { retry_after: Some("soon"), ..Hints::default() }), Some(500));
+        // Google's RetryInfo in the error body, after the headers.
+        assert_eq!(d(Hints { body_delay_ms: Some(42.0), ..Hints::default() }), Some(42));
+        assert_eq!(d(Hints { retry_after: Some("1"), body_delay_ms: Some(42.0), ..Hints::default() }), Some(1000));
+        let body = br#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"57.25s"}]}}"#;
+        assert_eq!(crate::core::http::retry_info_ms(body), Some(57_250.0));
+        assert_eq!(crate::core::http::retry_info_ms(br#"{"error":{"details":[{"retryDelay":"soon"}]}}"#), None);
     }
 
     #[test]

@@ -15,10 +15,29 @@ use crate::core::validate::{first_url, provider_lines, validate};
 /// The endpoint a submit is for when neither the options nor the requests name one.
 const DEFAULT_ENDPOINT: &str = "/v1/chat/completions";
 
+/// How many times an uploaded file that is not processed yet is looked at before giving up (at
+/// 0.5 s, 1 s, 2 s, then every 5 s: about 5 minutes).
+const MAX_FILE_POLLS: u32 = 64;
+
 #[derive(Debug)]
 enum Phase {
     Start,
-    Uploading(Exchange),
+    /// The upload: its first request (`second: false`), or the second of a two-step one.
+    Uploading {
+        exchange: Exchange,
+        second: bool,
+    },
+    /// Waiting for the stored file to be processed (`polls` looks so far).
+    Waiting {
+        id: String,
+        polls: u32,
+    },
+    /// Looking at the file again.
+    Polling {
+        id: String,
+        polls: u32,
+        exchange: Exchange,
+    },
     Creating(Box<Create>),
     Finished,
 }
@@ -30,6 +49,29 @@ pub struct Submit {
     filename: String,
     params: Out,
     phase: Phase,
+}
+
+/// What an uploaded file's `status` says about using it.
+enum FileState {
+    Ready,
+    Processing,
+    Failed(String),
+}
+
+fn file_state(file: Option<Json<'_>>) -> FileState {
+    let status = file.and_then(|f| f.get("status")).and_then(|s| s.as_str()).map(|s| s.to_ascii_lowercase());
+    match status.as_deref() {
+        Some("pending" | "running" | "uploaded" | "processing" | "validating") => FileState::Processing,
+        Some(bad @ ("error" | "failed" | "deleted" | "deleting")) => {
+            let details = file
+                .and_then(|f| f.get("status_details").or_else(|| f.get("error")))
+                .filter(|d| !d.is_null())
+                .map(|d| format!(": {}", String::from_utf8_lossy(d.text())))
+                .unwrap_or_default();
+            FileState::Failed(format!("the uploaded file is {bad}{details}; no batch was created"))
+        }
+        _ => FileState::Ready,
+    }
 }
 
 impl Submit {
@@ -64,20 +106,25 @@ impl Submit {
             error.details = errors;
             return Err(error);
         }
+        let inline = !cx.api().uses_files();
         let mut params = Out::default();
         let mut object = Object::begin(&mut params);
         for (key, value) in options.iter().flat_map(Json::entries) {
-            if matches!(&*key.key_bytes(), b"endpoint" | b"filename" | b"signal" | b"input_file_id") || value.is_null()
-            {
+            let ours =
+                matches!(&*key.key_bytes(), b"endpoint" | b"filename" | b"signal" | b"input_file_id" | b"requests");
+            if ours || value.is_null() {
                 continue;
             }
             object.raw_key(&mut params, key);
             params.raw(value);
         }
-        object.key(&mut params, "endpoint");
-        params.string(&endpoint);
-        // input_file_id comes last, once the file is stored.
-        Ok(Submit { lines: provider_lines(requests, cx.provider.lines), filename, params, phase: Phase::Start })
+        if !inline {
+            object.key(&mut params, "endpoint");
+            params.string(&endpoint);
+        }
+        // The input comes last: the file id once it is stored, or the requests themselves.
+        let lines = provider_lines(requests, cx.provider.lines);
+        Ok(Submit { lines, filename, params, phase: Phase::Start })
     }
 
     fn done(&mut self, result: Result<Option<super::Text>>) -> Action {
@@ -85,26 +132,106 @@ impl Submit {
         Action::Done(result)
     }
 
-    fn uploading(&mut self, env: &Env<'_>, step: Step) -> Action {
+    fn create(&mut self, env: &Env<'_>, input: impl FnOnce(&mut Out)) -> Action {
+        let mut params = std::mem::take(&mut self.params);
+        if params.as_bytes().last() != Some(&b'{') {
+            params.byte(b',');
+        }
+        input(&mut params);
+        params.byte(b'}');
+        let mut create = Box::new(Create::new(String::from_utf8_lossy(params.as_bytes()).into_owned()));
+        let action = create.step(env, Event::Start);
+        self.phase = Phase::Creating(create);
+        action
+    }
+
+    /// The requests inline in the create (Anthropic): `"requests": [line, …]`.
+    fn create_inline(&mut self, env: &Env<'_>) -> Action {
+        let lines = std::mem::take(&mut self.lines);
+        self.create(env, |params| {
+            params.ascii(b"\"requests\":[");
+            let mut first = true;
+            for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                if !std::mem::replace(&mut first, false) {
+                    params.byte(b',');
+                }
+                params.ascii(line);
+            }
+            params.byte(b']');
+        })
+    }
+
+    fn create_from(&mut self, env: &Env<'_>, file_id: &str) -> Action {
+        self.create(env, |params| {
+            params.ascii(b"\"input_file_id\":");
+            params.string(file_id);
+        })
+    }
+
+    /// Sends `request` with the requests as its file content.
+    fn send_upload(&mut self, env: &Env<'_>, mut request: crate::core::http::Request, second: bool) -> Action {
+        let lines = std::mem::take(&mut self.lines);
+        match &mut request.body {
+            Body::Form(form) => form.content = Content::Bytes(lines),
+            Body::Raw(content) => *content = Content::Bytes(lines),
+            // The first step of a two-step upload carries no content: keep it for the second.
+            _ => self.lines = lines,
+        }
+        let mut exchange = Exchange::new(request, Safety::Creates);
+        let step = exchange.start(env);
+        self.phase = Phase::Uploading { exchange, second };
+        self.uploading(env, step, second)
+    }
+
+    fn uploading(&mut self, env: &Env<'_>, step: Step, second: bool) -> Action {
+        let answered = match step {
+            Step::Act(action) => return action,
+            Step::Failed(failed) => return self.done(Err(failed.error)),
+            Step::Done(answered) => answered,
+        };
+        if !second {
+            match env.cx.api().upload_next(&env.cx, &answered.head) {
+                Err(error) => return self.done(Err(error)),
+                Ok(Some(request)) => return self.send_upload(env, request, true),
+                Ok(None) => {}
+            }
+        }
+        self.stored(env, &answered)
+    }
+
+    /// The file object answered: create from it, or wait until it is processed.
+    fn stored(&mut self, env: &Env<'_>, answered: &super::exchange::Answered) -> Action {
+        let file = match finish(&env.cx, &Finish::File, answered) {
+            Ok(file) => file,
+            Err(error) => return self.done(Err(error)),
+        };
+        let json = file.json();
+        let id = json.and_then(|f| f.get("id")).and_then(|i| i.as_str()).map(|s| s.into_owned());
+        let Some(id) = id else { return self.done(Err(Error::invalid_response("the stored file has no id"))) };
+        let polls = match &self.phase {
+            Phase::Polling { polls, .. } => *polls,
+            _ => 0,
+        };
+        match file_state(json) {
+            FileState::Ready => self.create_from(env, &id),
+            FileState::Failed(message) => self.done(Err(Error::invalid_response(message))),
+            FileState::Processing if polls >= MAX_FILE_POLLS => self.done(Err(Error::new(
+                crate::core::ErrorKind::Timeout,
+                format!("the uploaded file {id} was still being processed after {polls} looks; no batch was created"),
+            ))),
+            FileState::Processing => {
+                let wait = super::retry::backoff(500, polls, 5_000, 0.0);
+                self.phase = Phase::Waiting { id, polls };
+                Action::Sleep(wait)
+            }
+        }
+    }
+
+    fn polling(&mut self, env: &Env<'_>, step: Step) -> Action {
         match step {
             Step::Act(action) => action,
             Step::Failed(failed) => self.done(Err(failed.error)),
-            Step::Done(answered) => {
-                let file = match finish(&env.cx, &Finish::File, &answered) {
-                    Ok(file) => file,
-                    Err(error) => return self.done(Err(error)),
-                };
-                let id = file.json().and_then(|f| f.get("id")).and_then(|i| i.as_str()).map(|s| s.into_owned());
-                let Some(id) = id else { return self.done(Err(Error::invalid_response("the stored file has no id"))) };
-                let mut params = std::mem::take(&mut self.params);
-                params.ascii(b",\"input_file_id\":");
-                params.string(&id);
-                params.byte(b'}');
-                let mut create = Box::new(Create::new(String::from_utf8_lossy(params.as_bytes()).into_owned()));
-                let action = create.step(env, Event::Start);
-                self.phase = Phase::Creating(create);
-                action
-            }
+            Step::Done(answered) => self.stored(env, &answered),
         }
     }
 }
@@ -112,32 +239,37 @@ impl Submit {
 impl Op for Submit {
     fn step(&mut self, env: &Env<'_>, event: Event) -> Action {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
+            Phase::Start if !env.cx.api().uses_files() => self.create_inline(env),
             Phase::Start => {
-                let api = env.cx.api();
                 let upload = Upload {
                     filename: &self.filename,
                     purpose: env.cx.provider.purpose,
                     bytes: self.lines.len() as u64,
                     expires_after: None,
                 };
-                let mut request = match api.upload(&env.cx, &upload) {
-                    Ok(request) => request,
-                    Err(error) => return self.done(Err(error)),
-                };
-                let lines = std::mem::take(&mut self.lines);
-                match &mut request.body {
-                    Body::Form(form) => form.content = Content::Bytes(lines),
-                    body => *body = Body::Raw(Content::Bytes(lines)),
+                match env.cx.api().upload(&env.cx, &upload) {
+                    Ok(request) => self.send_upload(env, request, false),
+                    Err(error) => self.done(Err(error)),
                 }
-                let mut exchange = Exchange::new(request, Safety::Creates);
-                let step = exchange.start(env);
-                self.phase = Phase::Uploading(exchange);
-                self.uploading(env, step)
             }
-            Phase::Uploading(mut exchange) => {
+            Phase::Uploading { mut exchange, second } => {
                 let step = exchange.on(env, event);
-                self.phase = Phase::Uploading(exchange);
-                self.uploading(env, step)
+                self.phase = Phase::Uploading { exchange, second };
+                self.uploading(env, step, second)
+            }
+            Phase::Waiting { id, polls } => match env.cx.api().retrieve_file(&env.cx, &id) {
+                Ok(request) => {
+                    let mut exchange = Exchange::new(request, Safety::Idempotent);
+                    let step = exchange.start(env);
+                    self.phase = Phase::Polling { id, polls: polls + 1, exchange };
+                    self.polling(env, step)
+                }
+                Err(error) => self.done(Err(error)),
+            },
+            Phase::Polling { id, polls, mut exchange } => {
+                let step = exchange.on(env, event);
+                self.phase = Phase::Polling { id, polls, exchange };
+                self.polling(env, step)
             }
             Phase::Creating(mut create) => {
                 let action = create.step(env, event);

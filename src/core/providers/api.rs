@@ -1,10 +1,10 @@
 //! What every API family implements ([`Api`]) and what a provider is ([`Provider`]): the
 //! vocabulary the family modules and the table share.
 
-use super::super::config::{Auth, Config, Dialect, ListQuery};
+use super::super::config::{check_id, encode, Auth, Config, Dialect, ListQuery};
 use super::super::error::{Error, Result};
-use super::super::http::Request;
-use super::super::json::{Json, Out, Scanner};
+use super::super::http::{Head, Method, Request};
+use super::super::json::{Json, Kind, Out, Scanner};
 use super::super::jsonl::LineReader;
 use super::super::model::page::{IdText, PageEntries, PageSummary};
 use super::super::model::Source;
@@ -31,6 +31,8 @@ pub enum Paging {
     Cursor,
     /// Everything in one answer (Together).
     None,
+    /// `?page=`: a page number (Mistral) or a page token (Gemini), from the previous page.
+    Page,
 }
 
 /// How an input line looks on the wire.
@@ -40,6 +42,30 @@ pub enum LineFormat {
     OpenAi,
     /// `{ custom_id, body }` (Mistral, Together).
     Body,
+    /// `{ custom_id, params }`, inline in the create request (Anthropic).
+    Params,
+    /// `{ key, request }` (Gemini: `key` is the custom_id, `request` the body).
+    KeyRequest,
+}
+
+/// What a provider allows as a `custom_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdRule {
+    /// Any non-empty string.
+    Any,
+    /// At most this many characters.
+    Max(usize),
+    /// 1 to 64 of `a-z A-Z 0-9 _ -` (Anthropic).
+    Word64,
+}
+
+/// What `cancel` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// The batch.
+    Batch,
+    /// Nothing of use (Gemini's `{}`): the batch is retrieved after.
+    Nothing,
 }
 
 /// One provider: a row of the table.
@@ -67,6 +93,10 @@ pub struct Provider {
     pub paging: Paging,
     /// Its input lines.
     pub lines: LineFormat,
+    /// Its `custom_id` rule.
+    pub custom_ids: IdRule,
+    /// Every request of a batch must name the same model.
+    pub one_model: bool,
     /// The `purpose` of an input file.
     pub purpose: &'static str,
     /// What differs, in a sentence (the README's table and `www/` read this).
@@ -133,8 +163,23 @@ pub trait Api: Sync + std::fmt::Debug {
     fn create(&self, cx: &Cx<'_>, params: Json<'_>, marker: Option<&str>) -> Result<Request>;
     /// Cancels a batch.
     fn cancel(&self, cx: &Cx<'_>, id: &str) -> Result<Request>;
+    /// What the cancel answers.
+    fn cancelled(&self) -> Cancelled {
+        Cancelled::Batch
+    }
     /// Uploads a file (multipart, or the first step of a resumable upload).
     fn upload(&self, cx: &Cx<'_>, upload: &Upload<'_>) -> Result<Request>;
+    /// The second request of a two-step upload (Gemini's resumable one), from the head of the
+    /// first answer; `None` when the first answer is the file already.
+    fn upload_next(&self, cx: &Cx<'_>, head: &Head) -> Result<Option<Request>> {
+        let _ = (cx, head);
+        Ok(None)
+    }
+    /// `GET` a file object (to wait until an upload is processed).
+    fn retrieve_file(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request> {
+        let id = check_id("file id", file_id)?;
+        Ok(cx.config.request(Method::Get, &format!("/files/{}", encode(id))))
+    }
     /// Reads a file's content.
     fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request>;
     /// Walks one batch at the cursor (checking it as it goes) and writes it normalised into `out`;
@@ -157,6 +202,18 @@ pub trait Api: Sync + std::fmt::Debug {
     /// Whether batches are made from an uploaded file (else the requests go inline, as Anthropic's).
     fn uses_files(&self) -> bool {
         true
+    }
+    /// Whether a create with these parameters can carry this call's marker.
+    fn marker_room(&self, cx: &Cx<'_>, params: Json<'_>) -> bool {
+        params.kind() == Kind::Object && metadata_pairs(params) < usize::from(cx.provider.limits.metadata_pairs)
+    }
+    /// Where the marker goes, for messages.
+    fn marker_place(&self) -> &'static str {
+        "metadata.llm_batches_call ="
+    }
+    /// Whether the normalised `batch` carries `marker`.
+    fn marked(&self, batch: Json<'_>, marker: &str) -> bool {
+        batch.get("metadata").and_then(|m| m.get(MARKER_KEY)).is_some_and(|v| v.is_str(marker))
     }
 }
 

@@ -42,7 +42,7 @@ impl Api for OpenAi {
                 format!("/batches{}", query(&[("limit", q.limit.map(|n| n.to_string())), ("after", q.after.clone())]))
             }
             Paging::Cursor => format!("/batches{}", query(&[("cursor", q.after.clone())])),
-            Paging::None => "/batches".to_owned(),
+            Paging::None | Paging::Page => "/batches".to_owned(),
         };
         Ok(cx.config.request(Method::Get, &path))
     }

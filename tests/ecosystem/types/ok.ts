@@ -9,6 +9,9 @@ import {
   isTerminal,
   toJsonl,
   validateRequests,
+  verifyWebhook,
+  type WebhookEvent,
+  type WebhookHeaders,
   type Batch,
   type BatchClientOptions,
   type BatchErrorEntry,
@@ -202,3 +205,12 @@ everything().catch((error: unknown) => {
   }
   throw new BatchError("made by hand", { kind: "invalid_argument" });
 });
+
+function onWebhook(raw: string, request: Request): string | null {
+  const headers: WebhookHeaders = request.headers;
+  const event: WebhookEvent = verifyWebhook(raw, headers, "whsec_secret", { tolerance: 300 });
+  verifyWebhook(new TextEncoder().encode(raw), { "webhook-id": "wh_1", "webhook-timestamp": "1", "webhook-signature": ["v1,x"] }, "raw-secret");
+  const batchId: string = event.data.id;
+  return event.type === "batch.completed" ? batchId : null;
+}
+console.log(onWebhook);
