@@ -6,7 +6,7 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BatchClient, BatchError, PROVIDERS, isTerminal, validateRequests } from "./node.js";
+import { BatchClient, BatchError, PROVIDERS, isTerminal, usageOf, validateRequests } from "./node.js";
 
 const EXIT = { ok: 0, api: 1, usage: 2, invalid: 3, ended: 4, interrupted: 130, terminated: 143 };
 
@@ -23,11 +23,14 @@ Commands:
   watch [ID...]          follow batches until they end: a live table with progress bars in a
                          terminal, one line per change otherwise; without IDs, the newest page
                          of batches, until Ctrl-C                               [--interval D]
-  submit FILE.jsonl      validate the requests, upload them and create a batch ("-" reads stdin)
+  submit FILE.jsonl      validate the requests, upload them and create a batch ("-" reads stdin);
+                         a file over the provider's limits becomes several batches, one id a line
                          [--endpoint URL] [--window 24h] [--metadata KEY=VALUE]... [--wait]
   validate FILE.jsonl    only check a batch input file; sends nothing, needs no key
-  results ID             the batch's results (output file, then error file) as JSON lines on
-                         stdout, progress on stderr                              [--out FILE]
+  results ID...          the batches' results (output file, then error file) as JSON lines on
+                         stdout, progress and token totals on stderr            [--out FILE]
+  resubmit ID            submit again, as one new batch, the requests of an ended batch that did
+                         not succeed (prints its id, or nothing)  [--requests FILE.jsonl] [--wait]
   cancel ID              cancel a batch
 
 Connection:
@@ -85,6 +88,7 @@ const OPTIONS = {
   metadata: { type: "string", multiple: true },
   wait: { type: "boolean" },
   out: { type: "string", short: "o" },
+  requests: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 };
@@ -96,7 +100,8 @@ const COMMANDS = {
   watch: { args: [0, Infinity], options: ["interval"], run: watch },
   submit: { args: [1, 1], options: ["endpoint", "window", "metadata", "wait", "interval"], run: submit },
   validate: { args: [1, 1], options: ["endpoint"], run: validate, offline: true },
-  results: { args: [1, 1], options: ["out"], run: results },
+  results: { args: [1, Infinity], options: ["out"], run: results },
+  resubmit: { args: [1, 1], options: ["requests", "metadata", "wait", "interval"], run: resubmit },
   cancel: { args: [1, 1], options: [], run: cancel },
 };
 
@@ -325,6 +330,8 @@ function printBatch(out, batch) {
     if (key.endsWith("_at") && typeof value === "number") rows.push([safe(key), `${localTime(value)}  (${value})`]);
   }
   if (batch.metadata && Object.keys(batch.metadata).length) rows.push(["metadata", json(batch.metadata)]);
+  const tokens = usageLine([batch]);
+  if (tokens) rows.push(["tokens", tokens.replace(/^tokens: /, "")]);
   for (const e of batch.errors?.data ?? []) {
     rows.push(["error", `${e.code ?? "error"}: ${e.message ?? ""}${e.line ? ` (line ${e.line})` : ""}`]);
   }
@@ -394,7 +401,8 @@ async function watch(ctx) {
 }
 
 function plainLine(batch) {
-  return safe(`${new Date().toISOString()}  ${batch.id}  ${statusText(batch)}  ${progressText(batch)}  ${percent(batch)}%`);
+  const tokens = usageLine([batch]);
+  return safe(`${new Date().toISOString()}  ${batch.id}  ${statusText(batch)}  ${progressText(batch)}  ${percent(batch)}%${tokens ? `  ${tokens}` : ""}`);
 }
 
 function watchTable(out, latest, { ids, updated, lastError }) {
@@ -431,7 +439,8 @@ async function readRequests(ctx) {
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
   }
-  const report = validateRequests(text, { endpoint: ctx.values.endpoint });
+  // submit cuts a file over the provider's limits into several batches: those limits are no problem.
+  const report = validateRequests(text, { endpoint: ctx.values.endpoint, provider: ctx.providerName, split: true });
   if (!report.ok) {
     if (ctx.values.json) ctx.out.write(`${json(report)}\n`);
     const shown = report.errors.slice(0, 50);
@@ -443,70 +452,168 @@ async function readRequests(ctx) {
   return { file, text, report };
 }
 
+/** ", N batches for <provider>" when a file is over one batch's limits (submit splits it). */
+function partsNote(provider, report) {
+  const byRequests = provider.maxRequests ? Math.ceil(report.count / provider.maxRequests) : 1;
+  const byBytes = provider.maxBytes ? Math.ceil(report.bytes / provider.maxBytes) : 1;
+  const parts = Math.max(byRequests, byBytes);
+  return parts > 1 ? ` (at least ${parts} batches for ${provider.label}: submit splits it)` : "";
+}
+
 async function validate(ctx) {
   const { file, report } = await readRequests(ctx);
   if (ctx.values.json) ctx.out.write(`${json(report)}\n`);
-  else ctx.out.write(`${file}: ${report.count} requests, ${formatBytes(report.bytes)}: ok\n`);
+  else ctx.out.write(`${file}: ${report.count} requests, ${formatBytes(report.bytes)}: ok${partsNote(ctx.provider, report)}\n`);
   return EXIT.ok;
 }
 
 async function submit(ctx) {
   const { values, client, signal, out } = ctx;
-  const pollInterval = duration("--interval", values.interval ?? "30s");
   const metadata = parseMetadata(values.metadata);
   const { file, text, report } = await readRequests(ctx);
   note(ctx, `${file}: ${report.count} requests, ${formatBytes(report.bytes)}: uploading…`);
   const filename = file === "-" ? "input.jsonl" : path.basename(file);
-  let batch = await client.submit(text, { endpoint: values.endpoint, completion_window: values.window, metadata, filename, signal });
-  note(ctx, `created ${batch.id} (${statusText(batch)})`);
-  if (!values.json) out.write(`${safe(batch.id)}\n`);
-  if (values.wait) {
-    const progress = new ProgressLine(process.stderr, !values.quiet);
-    let last = "";
-    const show = (b) => {
-      progress.update(`${b.id}  ${statusText(b).padEnd(11)} ${bar(percent(b) / 100, 24)} ${String(percent(b)).padStart(3)}%  ${progressText(b)}`, true);
-      const line = `${statusText(b)} ${progressText(b)}`;
-      if (!progress.enabled && line !== last) note(ctx, `${b.id} ${line}`);
-      last = line;
-    };
-    show(batch);
-    try {
-      batch = await client.waitFor(batch.id, { pollInterval, signal, onProgress: show });
-    } finally {
-      progress.done();
-    }
+  let batches;
+  try {
+    batches = await client.submitAll(text, { endpoint: values.endpoint, completion_window: values.window, metadata, filename, signal });
+  } catch (error) {
+    // Part of a job made it: those batches are real, and their ids must not be lost.
+    for (const b of error?.batches ?? []) if (!values.json) out.write(`${safe(b.id)}\n`);
+    throw error;
   }
-  if (values.json) out.write(`${json(batch)}\n`);
-  if (!values.wait) return EXIT.ok;
-  if (batch.status === "completed") {
-    note(ctx, `${batch.id} completed: ${progressText(batch)}; fetch with: llm-batches results ${batch.id}`);
+  for (const b of batches) {
+    note(ctx, `created ${b.id} (${statusText(b)})${batches.length > 1 ? `, part ${b.metadata?.part ?? "?"}` : ""}`);
+    if (!values.json) out.write(`${safe(b.id)}\n`);
+  }
+  if (values.wait) batches = await waitAll(ctx, batches);
+  if (values.json) out.write(`${json(batches.length === 1 ? batches[0] : batches)}\n`);
+  return values.wait ? ended(ctx, batches) : EXIT.ok;
+}
+
+/**
+ * Follows batches until all have ended, in one progress display: a bar over every request of all
+ * of them in a terminal, a line per change otherwise.
+ */
+async function waitAll(ctx, batches) {
+  const { values, client, signal } = ctx;
+  const pollInterval = duration("--interval", values.interval ?? "30s");
+  const progress = new ProgressLine(process.stderr, !values.quiet);
+  const latest = new Map(batches.map((b) => [b.id, b]));
+  const lastLine = new Map();
+  const show = () => {
+    const all = [...latest.values()];
+    const sum = all.reduce((s, b) => { const c = counts(b); return { total: s.total + c.total, done: s.done + c.done, failed: s.failed + c.failed }; }, { total: 0, done: 0, failed: 0 });
+    const ended = all.filter((b) => isTerminal(b)).length;
+    const share = sum.total > 0 ? sum.done / sum.total : ended / all.length;
+    const label = all.length === 1 ? `${all[0].id}  ${statusText(all[0]).padEnd(11)}` : `${all.length} batches, ${ended} ended`;
+    progress.update(`${label} ${bar(share, 24)} ${String(Math.floor(share * 100)).padStart(3)}%  ${sum.done}/${sum.total}${sum.failed ? ` (${sum.failed} failed)` : ""}`, true);
+  };
+  const onUpdate = (b) => {
+    latest.set(b.id, b);
+    const line = `${statusText(b)} ${progressText(b)}`;
+    if (!progress.enabled && lastLine.get(b.id) !== line) note(ctx, `${b.id} ${line}`);
+    lastLine.set(b.id, line);
+    show();
+  };
+  for (const b of batches) onUpdate(b);
+  try {
+    if (batches.length === 1) {
+      // One batch: waitFor, which also follows the provider's own openai-poll-after-ms.
+      latest.set(batches[0].id, await client.waitFor(batches[0].id, { pollInterval, signal, onProgress: onUpdate }));
+    } else {
+      const done = await client.watch({ ids: batches.map((b) => b.id), pollInterval, signal, onUpdate, onError: (e) => warn(ctx, e) });
+      for (const b of done) latest.set(b.id, b);
+    }
+  } finally {
+    progress.done();
+  }
+  return batches.map((b) => latest.get(b.id));
+}
+
+/** The exit code of batches waited for: 0 when all completed, else 4, saying which did not. */
+function ended(ctx, batches) {
+  const bad = batches.filter((b) => b.status !== "completed");
+  const tokens = usageLine(batches);
+  if (bad.length === 0) {
+    const ids = batches.map((b) => b.id).join(" ");
+    note(ctx, `${batches.length === 1 ? `${batches[0].id} completed: ${progressText(batches[0])}` : `${batches.length} batches completed`}${tokens ? `; ${tokens}` : ""}; fetch with: llm-batches results ${ids}`);
     return EXIT.ok;
   }
-  const why = batch.errors?.data?.[0]?.message;
-  note(ctx, `${batch.id} ended ${statusText(batch)}${why ? `: ${why}` : ""}`);
+  for (const b of bad) {
+    const why = b.errors?.data?.[0]?.message;
+    note(ctx, `${b.id} ended ${statusText(b)}${why ? `: ${why}` : ""}`);
+  }
   return EXIT.ended;
+}
+
+/** "tokens: 1,234 in, 567 out, 1,801 total (12 cached)", from what the batches say; "" when nothing. */
+function usageLine(items) {
+  const sum = { input_tokens: 0, output_tokens: 0, total_tokens: 0, cached_tokens: 0, counted: 0 };
+  for (const item of items) {
+    const u = usageOf(item);
+    if (!u) continue;
+    sum.counted += 1;
+    for (const k of ["input_tokens", "output_tokens", "total_tokens", "cached_tokens"]) sum[k] += u[k];
+  }
+  if (sum.counted === 0) return "";
+  const n = (x) => x.toLocaleString("en-US");
+  return `tokens: ${n(sum.input_tokens)} in, ${n(sum.output_tokens)} out, ${n(sum.total_tokens)} total${sum.cached_tokens ? ` (${n(sum.cached_tokens)} cached)` : ""}`;
+}
+
+async function resubmit(ctx) {
+  const { values, client, signal, out } = ctx;
+  let requests;
+  if (values.requests) {
+    try {
+      requests = await readFile(values.requests, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read ${values.requests}: ${error.code ?? error.message}`);
+    }
+  }
+  const metadata = parseMetadata(values.metadata);
+  const batch = await client.resubmit(ctx.positionals[0], { requests, metadata, signal });
+  if (batch === null) {
+    note(ctx, `every request of ${ctx.positionals[0]} succeeded: nothing to resubmit`);
+    if (values.json) out.write("null\n");
+    return EXIT.ok;
+  }
+  note(ctx, `created ${batch.id} (${statusText(batch)}) with ${counts(batch).total || "the"} requests that did not succeed`);
+  if (!values.json) out.write(`${safe(batch.id)}\n`);
+  const done = values.wait ? await waitAll(ctx, [batch]) : [batch];
+  if (values.json) out.write(`${json(done[0])}\n`);
+  return values.wait ? ended(ctx, done) : EXIT.ok;
 }
 
 async function results(ctx) {
   const { values, client, signal } = ctx;
-  const batch = await client.retrieve(ctx.positionals[0], { signal });
-  if (!batch.output_file_id && !batch.error_file_id) {
-    const why = isTerminal(batch) ? "it has no output or error file" : "its results are not ready yet";
-    return fail(ctx, `batch ${batch.id} is ${statusText(batch)}: ${why}`, EXIT.api);
+  const ids = [...new Set(ctx.positionals)];
+  const batches = [];
+  for (const id of ids) batches.push(await client.retrieve(id, { signal }));
+  for (const batch of batches) {
+    // Files (or Anthropic's results URL) come once a batch has ended; some providers fill them earlier.
+    if (!isTerminal(batch) && !batch.output_file_id && !batch.error_file_id) {
+      return fail(ctx, `batch ${batch.id} is ${statusText(batch)}: its results are not ready yet`, EXIT.api);
+    }
   }
   const sink = values.out ? await openOut(values.out) : process.stdout;
   // Results printed to a terminal would be garbled by a progress line redrawn between them.
   const progress = new ProgressLine(process.stderr, !values.quiet && (Boolean(values.out) || !process.stdout.isTTY));
-  const { total } = counts(batch);
+  const total = batches.reduce((n, b) => n + counts(b).total, 0);
+  const tokens = { input_tokens: 0, output_tokens: 0, total_tokens: 0, cached_tokens: 0, counted: 0 };
   let lines = 0;
   let errors = 0;
   let bytes = 0;
   try {
-    for await (const result of client.results(batch, { signal })) {
+    for await (const result of client.results(batches, { signal })) {
       const text = `${json(result)}\n`;
       lines += 1;
       bytes += Buffer.byteLength(text);
       if (result.error) errors += 1;
+      const used = usageOf(result);
+      if (used) {
+        tokens.counted += 1;
+        for (const k of ["input_tokens", "output_tokens", "total_tokens", "cached_tokens"]) tokens[k] += used[k];
+      }
       await write(sink, text);
       if (sink.failure) throw sink.failure;
       const share = total > 0 ? Math.min(1, lines / total) : 0;
@@ -516,9 +623,13 @@ async function results(ctx) {
     progress.done();
     if (values.out) await new Promise((resolve) => sink.end(resolve));
   }
-  const summary = { id: batch.id, out: values.out ?? null, lines, errors, bytes };
+  const { counted, ...usage } = tokens;
+  const summary = { ids, out: values.out ?? null, lines, errors, bytes, usage: counted ? usage : null };
+  if (ids.length === 1) summary.id = ids[0];
   if (values.json && values.out) ctx.out.write(`${json(summary)}\n`);
-  note(ctx, `${lines} results (${errors} with an error)${values.out ? ` written to ${values.out}` : ""}`);
+  const n = (x) => x.toLocaleString("en-US");
+  const tokenText = counted ? `; tokens: ${n(usage.input_tokens)} in, ${n(usage.output_tokens)} out, ${n(usage.total_tokens)} total${usage.cached_tokens ? ` (${n(usage.cached_tokens)} cached)` : ""}` : "";
+  note(ctx, `${lines} results (${errors} with an error)${values.out ? ` written to ${values.out}` : ""}${tokenText}`);
   return EXIT.ok;
 }
 
@@ -661,11 +772,13 @@ function configure(argv, env) {
     if (!COMMON.includes(key) && !command.options.includes(key)) throw new UsageError(`--${key} does not apply to ${name}`);
   }
   const ctx = { name, command, values, positionals: rest, out: process.stdout };
-  if (command.offline) return ctx;
-
   const providerName = values.provider ?? (env.LLM_BATCHES_PROVIDER || "openai");
   const provider = PROVIDERS.find((p) => p.name === providerName);
   if (!provider) throw new UsageError(`unknown provider "${providerName}" (one of: ${PROVIDER_NAMES.join(", ")})`);
+  ctx.providerName = provider.name;
+  ctx.provider = provider;
+  if (command.offline) return ctx;
+
   const { baseURL, keyVar } = connection(values, env, provider);
   const apiKey = env[keyVar];
   if (!apiKey) {

@@ -341,6 +341,8 @@ export declare class BatchError extends Error {
   readonly requestId: string | null;
   /** For `submit`'s invalid requests: every problem found, as `validateRequests` reports them. */
   readonly errors?: { line: number | null; message: string }[];
+  /** For a `submitAll` that failed part-way: the batches made before it. */
+  readonly batches?: Batch[];
   constructor(
     message: string,
     fields: {
@@ -349,6 +351,7 @@ export declare class BatchError extends Error {
       code?: string | null;
       requestId?: string | null;
       errors?: { line: number | null; message: string }[];
+      batches?: Batch[];
     },
   );
 }
@@ -372,7 +375,7 @@ export declare class BatchClient {
   fileContent(fileId: string, options?: RequestOptions): Promise<Response>;
   /** The output file's results, then the error file's, streamed with bounded memory. */
   results<Body extends JsonObject = JsonObject>(
-    batchOrId: string | Pick<Batch, "output_file_id" | "error_file_id">,
+    batchOrId: string | Pick<Batch, "output_file_id" | "error_file_id"> | (string | Batch)[],
     options?: RequestOptions,
   ): AsyncIterableIterator<BatchResult<Body>>;
   /** Polls until the batch is terminal and resolves with it. */
@@ -385,10 +388,67 @@ export declare class BatchClient {
   watch(options?: WatchOptions): Promise<Batch[]>;
   /** validateRequests, then uploadFile, then create. Invalid requests send nothing (an `invalid_argument` error with `errors`). */
   submit(requests: string | BatchRequest[], options?: SubmitOptions): Promise<Batch>;
+  /**
+   * A job of any size: checked once, then split into as few batches as the provider's limits (or
+   * `maxRequests` / `maxBytes`, lower) allow, in order, each `metadata` gaining `part: "i/n"`,
+   * submitted one after another. A failure part-way rejects with the batches already made in
+   * `err.batches`.
+   */
+  submitAll(requests: string | BatchRequest[], options?: SubmitAllOptions): Promise<Batch[]>;
+  /**
+   * Submits, as one new batch, exactly the requests of an ended batch that have no successful result
+   * (failed, expired, cancelled, never run), read from its input file, or from `requests` when
+   * given (needed where there is no input file: Anthropic, Gemini, or one that expired). Resolves
+   * `null` when nothing is left to do. By default the new batch keeps the old one's endpoint and
+   * metadata, plus `metadata.resubmit_of`.
+   */
+  resubmit(batch: string | Batch, options?: ResubmitOptions): Promise<Batch | null>;
+  /** Tokens of one or more batches, added up: `batch.usage` where the provider sends it, else every result's usage. */
+  usage(batches: string | Batch | (string | Batch)[], options?: RequestOptions): Promise<Usage>;
+}
+
+export interface SubmitAllOptions extends SubmitOptions {
+  /** At most this many requests per batch (the provider's limit when lower). */
+  maxRequests?: number;
+  /** At most this many bytes of JSONL per batch (the provider's limit when lower). */
+  maxBytes?: number;
+}
+
+export interface ResubmitOptions extends RequestOptions {
+  /** The batch's requests, where its input file cannot be read. */
+  requests?: string | BatchRequest[];
+  /** Default: the batch's. */
+  endpoint?: string;
+  completion_window?: string;
+  /** Default: the batch's metadata and `resubmit_of: <its id>`. */
+  metadata?: Record<string, string> | null;
+  filename?: string;
+  output_expires_after?: ExpiresAfter;
+  /** Other fields are sent to `create` as given. */
+  [extra: string]: JsonValue | AbortSignal | BatchRequest[] | undefined;
+}
+
+/** Tokens added up over batches (Anthropic's input counts its cache reads and writes; Gemini's output its thinking). */
+export interface Usage {
+  /** Requests whose tokens were counted. */
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cached_tokens: number;
 }
 
 /** Checks a batch input (JSONL text or request objects) line by line; nothing is sent. */
-export declare function validateRequests(input: string | BatchRequest[] | object[], options?: { endpoint?: string }): ValidationReport;
+export declare function validateRequests(
+  input: string | BatchRequest[] | object[],
+  options?: {
+    endpoint?: string;
+    /** Whose rules and limits; default `"openai"`. */
+    provider?: ProviderName;
+    /** The input is for `submitAll`: the per-batch limits on requests and bytes are not problems. */
+    split?: boolean;
+  },
+): ValidationReport;
 
 /** JSONL text of request objects, one per line, ending with a newline. */
 export declare function toJsonl(requests: object[]): string;
@@ -424,3 +484,6 @@ export declare function verifyWebhook(
   secret: string,
   options?: { tolerance?: number },
 ): WebhookEvent;
+
+/** The tokens of one batch (its `usage`) or one result (its response body's usage, in any provider's shape), as `client.usage` adds them up; `null` when it has none. */
+export declare function usageOf(batchOrResult: Batch | BatchResult): Usage | null;

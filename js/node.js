@@ -4,4 +4,4 @@ import { initSync } from "./llm_batches.js";
 
 initSync({ module: readFileSync(new URL("./llm_batches_bg.wasm", import.meta.url)) });
 
-export { BatchClient, BatchError, isTerminal, validateRequests, toJsonl, verifyWebhook, STATUSES, TERMINAL_STATUSES, PROVIDERS } from "./shell.js";
+export { BatchClient, BatchError, isTerminal, validateRequests, toJsonl, verifyWebhook, usageOf, STATUSES, TERMINAL_STATUSES, PROVIDERS } from "./shell.js";

@@ -7,13 +7,14 @@ import {
   validateRequests as wasmValidateRequests,
   toJsonl as wasmToJsonl,
   verifyWebhook as wasmVerifyWebhook,
+  usageOf as wasmUsageOf,
 } from "./llm_batches.js";
 import { STATUSES, TERMINAL_STATUSES, PROVIDERS } from "./facts.js";
 
 const KINDS = new Set(["api", "connection", "timeout", "aborted", "invalid_response", "invalid_argument", "invalid_signature"]);
 
 export class BatchError extends Error {
-  constructor(message, { kind, status = null, code = null, requestId = null, errors } = {}) {
+  constructor(message, { kind, status = null, code = null, requestId = null, errors, batches } = {}) {
     super(message);
     this.name = "BatchError";
     this.kind = kind;
@@ -21,6 +22,7 @@ export class BatchError extends Error {
     this.code = code;
     this.requestId = requestId;
     if (errors !== undefined) this.errors = errors;
+    if (batches !== undefined) this.batches = batches;
   }
 }
 
@@ -135,6 +137,21 @@ export class BatchClient {
   submit(requests, options) {
     return this.#wasm.submit(requests, options).catch(rethrow);
   }
+
+  /** A job of any size: checked once, split into batches by the provider's limits, submitted in order. */
+  submitAll(requests, options) {
+    return this.#wasm.submitAll(requests, options).catch(rethrow);
+  }
+
+  /** The requests of an ended batch without a successful result, as one new batch; `null` when none. */
+  resubmit(batch, options) {
+    return this.#wasm.resubmit(batch, options).catch(rethrow);
+  }
+
+  /** Tokens of one or more batches, added up: `{ requests, input_tokens, output_tokens, total_tokens, cached_tokens }`. */
+  usage(batches, options) {
+    return this.#wasm.usage(batches, options).catch(rethrow);
+  }
 }
 
 // The async iterator behind listAll and results: items come from `pull()` an array at a time (null
@@ -215,6 +232,11 @@ export function toJsonl(requests) {
  */
 export function verifyWebhook(body, headers, secret, options) {
   return call(() => wasmVerifyWebhook(body, headers, secret, options));
+}
+
+/** The tokens of one batch or one result, as `client.usage` adds them up; `null` when it has none. */
+export function usageOf(batchOrResult) {
+  return call(() => wasmUsageOf(batchOrResult));
 }
 
 export { isTerminal, STATUSES, TERMINAL_STATUSES, PROVIDERS };

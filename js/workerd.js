@@ -5,4 +5,4 @@ import { initSync } from "./llm_batches.js";
 
 initSync({ module: wasm });
 
-export { BatchClient, BatchError, isTerminal, validateRequests, toJsonl, verifyWebhook, STATUSES, TERMINAL_STATUSES, PROVIDERS } from "./shell.js";
+export { BatchClient, BatchError, isTerminal, validateRequests, toJsonl, verifyWebhook, usageOf, STATUSES, TERMINAL_STATUSES, PROVIDERS } from "./shell.js";

@@ -11,7 +11,10 @@ use llm_batches::core::json::Json;
 use llm_batches::core::ops::calls::Call;
 use llm_batches::core::ops::create::Create;
 use llm_batches::core::ops::pager::Pager;
+use llm_batches::core::ops::resubmit::{Resubmit, UsageOp};
+use llm_batches::core::ops::results::Target;
 use llm_batches::core::ops::submit::Submit;
+use llm_batches::core::ops::submit_all::SubmitAll;
 use llm_batches::core::ops::wait::Wait;
 use llm_batches::core::ops::watch::Watch;
 use llm_batches::core::ops::{Action, Body, Env, Event, NoReply, Op, Reply};
@@ -648,10 +651,17 @@ fn script(op: &mut dyn Op, setup: &Setup, steps: Vec<Step>) -> (Vec<(String, Str
     let mut sleeps = Vec::new();
     let mut now = START_MS;
     let mut event = Event::Start;
+    let mut stream: Option<Vec<u8>> = None;
+    let mut yields = Vec::new();
     for _ in 0..1_000 {
         let env = Env { cx: setup.cx(), now_ms: now, random: 0.5 };
         event = match op.step(&env, event) {
-            Action::Send { request, .. } => {
+            Action::ReadChunk { .. } => Event::Chunk(Ok(stream.take())),
+            Action::Yield(text) => {
+                yields.push(String::from_utf8(text.bytes).unwrap());
+                Event::Resumed
+            }
+            Action::Send { request, read, .. } => {
                 let path = request.url.trim_start_matches("https://x.example/v1").to_owned();
                 let line = format!("{} {path}", request.method.as_str());
                 let body = match &request.body {
@@ -673,7 +683,13 @@ fn script(op: &mut dyn Op, setup: &Setup, steps: Vec<Step>) -> (Vec<(String, Str
                 for (name, value) in step.headers {
                     head.set(name, value);
                 }
-                Event::Reply(Reply::Answer(head, Body::Read(step.body.as_bytes().to_vec())))
+                match read {
+                    llm_batches::core::ops::Read::Stream if (200..300).contains(&step.status) => {
+                        stream = Some(step.body.as_bytes().to_vec());
+                        Event::Reply(Reply::Answer(head, Body::Open))
+                    }
+                    _ => Event::Reply(Reply::Answer(head, Body::Read(step.body.as_bytes().to_vec()))),
+                }
             }
             Action::Sleep(ms) => {
                 sleeps.push(ms);
@@ -685,7 +701,7 @@ fn script(op: &mut dyn Op, setup: &Setup, steps: Vec<Step>) -> (Vec<(String, Str
                     .map(|t| t.map(|t| String::from_utf8(t.bytes).unwrap()))
                     .map_err(|e| (e.kind, e.status, e.message));
                 assert!(steps.next().is_none(), "requests expected but not sent");
-                return (sent, sleeps, Run { trace: Vec::new(), result, elapsed_ms: now - START_MS });
+                return (sent, sleeps, Run { trace: yields, result, elapsed_ms: now - START_MS });
             }
             other => panic!("unexpected action {other:?}"),
         };
@@ -825,4 +841,115 @@ fn mistral_and_together_submit_upload_body_lines() {
         }
         assert_eq!(run.ok().get("id").unwrap().as_str().unwrap(), "j1", "{name}");
     }
+}
+
+#[test]
+fn submit_all_splits_in_order_labels_the_parts_and_reports_what_it_made() {
+    let setup = setup_for("openai");
+    let lines: String =
+        ["r1", "r2", "r3"].iter().map(|id| CHAT_LINE.replace("\"r1\"", &format!("{id:?}")) + "\n").collect();
+    let file = r#"{"id":"f","object":"file","bytes":1,"purpose":"batch","status":"processed"}"#;
+    let batch = r#"{"id":"b","object":"batch","status":"validating","metadata":{"part":"x"}}"#;
+    let mut all =
+        SubmitAll::new(&setup.cx(), lines.as_bytes(), br#"{"maxRequests":2,"metadata":{"job":"j"}}"#).unwrap();
+    let (sent, _, run) = script(
+        &mut all,
+        &setup,
+        vec![
+            answer("POST /files", 200, file),
+            answer("POST /batches", 200, batch),
+            answer("POST /files", 200, file),
+            answer("POST /batches", 200, batch),
+        ],
+    );
+    assert_eq!(sent[0].1.matches("custom_id").count(), 2, "two requests in the first file");
+    assert_eq!(sent[2].1.matches("custom_id").count(), 1, "one in the second");
+    assert!(sent[1].1.contains(r#""metadata":{"job":"j","part":"1/2""#), "{}", sent[1].1);
+    assert!(sent[3].1.contains(r#""part":"2/2""#), "{}", sent[3].1);
+    assert_eq!(run.ok().items().count(), 2);
+    // The second create refused: the error carries the first batch.
+    let mut failing = SubmitAll::new(&setup.cx(), lines.as_bytes(), br#"{"maxRequests":1}"#).unwrap();
+    let refused = r#"{"error":{"message":"quota","type":"invalid_request_error","code":"quota"}}"#;
+    let (_, _, run) = script(
+        &mut failing,
+        &setup,
+        vec![
+            answer("POST /files", 200, file),
+            answer("POST /batches", 200, batch),
+            answer("POST /files", 200, file),
+            answer("POST /batches", 400, refused),
+        ],
+    );
+    let (kind, status, message) = run.result.unwrap_err();
+    assert_eq!((kind, status), (ErrorKind::Api, Some(400)));
+    assert!(message.contains("part 2 of 3") && message.contains("1 batch was made"), "{message}");
+}
+
+#[test]
+fn resubmit_reads_the_input_and_both_files_and_sends_what_did_not_succeed() {
+    let setup = setup_for("openai");
+    let line = |id: &str| CHAT_LINE.replace("\"r1\"", &format!("{id:?}"));
+    let input = format!("{}\n{}\n{}\n", line("a"), line("b"), line("c"));
+    let batch = r#"{"id":"batch_1","object":"batch","status":"expired","endpoint":"/v1/chat/completions","input_file_id":"f-in","output_file_id":"f-out","error_file_id":"f-err","metadata":{"job":"j","llm_batches_call":"old"}}"#;
+    let output = r#"{"custom_id":"a","response":{"status_code":200,"body":{"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}},"error":null}"#;
+    let errors = r#"{"custom_id":"b","response":null,"error":{"code":"batch_expired","message":"expired"}}"#;
+    let file = r#"{"id":"f-new","object":"file","bytes":1,"purpose":"batch","status":"processed"}"#;
+    let made = r#"{"id":"batch_2","object":"batch","status":"validating"}"#;
+    let input: &'static str = Box::leak(input.into_boxed_str());
+    let mut resubmit = Resubmit::new(Target::Batch(batch.into()), None, b"{}".to_vec());
+    let (sent, _, run) = script(
+        &mut resubmit,
+        &setup,
+        vec![
+            answer("GET /files/f-in/content", 200, input),
+            answer("GET /files/f-out/content", 200, output),
+            answer("GET /files/f-err/content", 200, errors),
+            answer("POST /files", 200, file),
+            answer("POST /batches", 200, made),
+        ],
+    );
+    let upload = &sent[3].1;
+    assert!(upload.contains("\"b\"") && upload.contains("\"c\"") && !upload.contains("\"a\""), "{upload}");
+    assert!(sent[4].1.contains(r#""metadata":{"job":"j","resubmit_of":"batch_1""#), "{}", sent[4].1);
+    assert_eq!(run.ok().get("id").unwrap().as_str().unwrap(), "batch_2");
+    // Everything succeeded: nothing is sent, the answer is null.
+    let all_ok = r#"{"id":"batch_3","status":"completed","input_file_id":"f-in","output_file_id":"f-out","endpoint":"/v1/chat/completions"}"#;
+    let outputs = r#"{"custom_id":"a","response":{"status_code":200,"body":{}},"error":null}"#;
+    let mut resubmit = Resubmit::new(Target::Batch(all_ok.into()), None, b"{}".to_vec());
+    let one: &'static str = Box::leak(format!("{}\n", line("a")).into_boxed_str());
+    let (_, _, run) = script(
+        &mut resubmit,
+        &setup,
+        vec![answer("GET /files/f-in/content", 200, one), answer("GET /files/f-out/content", 200, outputs)],
+    );
+    assert_eq!(run.result, Ok(None));
+    // An input file that is gone: the error says to pass the requests.
+    let mut resubmit = Resubmit::new(Target::Batch(all_ok.into()), None, b"{}".to_vec());
+    let gone = r#"{"error":{"message":"No such File object: f-in","type":"invalid_request_error","code":"not_found"}}"#;
+    let (_, _, run) = script(&mut resubmit, &setup, vec![answer("GET /files/f-in/content", 404, gone)]);
+    let (_, status, message) = run.result.unwrap_err();
+    assert_eq!(status, Some(404));
+    assert!(message.contains("pass resubmit(batch, { requests })"), "{message}");
+}
+
+#[test]
+fn usage_takes_a_batchs_own_usage_else_its_results() {
+    let setup = setup_for("openai");
+    let with_usage = r#"{"id":"b1","status":"completed","request_counts":{"total":4,"completed":4,"failed":0},"usage":{"input_tokens":40,"output_tokens":8,"total_tokens":48,"input_tokens_details":{"cached_tokens":10},"output_tokens_details":{"reasoning_tokens":0}}}"#;
+    let without = r#"{"id":"b2","status":"completed","output_file_id":"f-out"}"#;
+    let output = concat!(
+        r#"{"custom_id":"a","response":{"status_code":200,"body":{"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}},"error":null}"#,
+        "\n",
+        r#"{"custom_id":"b","response":{"status_code":200,"body":{"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"prompt_tokens_details":{"cached_tokens":1}}}},"error":null}"#,
+        "\n"
+    );
+    let mut usage = UsageOp::new(vec![Target::Batch(with_usage.into()), Target::Batch(without.into())]);
+    let (sent, _, run) = script(&mut usage, &setup, vec![answer("GET /files/f-out/content", 200, output)]);
+    assert_eq!(sent.len(), 1, "the batch with usage needs no request");
+    let sum = run.ok();
+    let n = |k: &str| sum.get(k).unwrap().as_number().unwrap().as_u64().unwrap();
+    assert_eq!(
+        (n("requests"), n("input_tokens"), n("output_tokens"), n("total_tokens"), n("cached_tokens")),
+        (6, 44, 11, 55, 11)
+    );
 }

@@ -2,7 +2,7 @@
 // any of them (detail.js) or create one from a JSONL file (create.js). It uses the package exactly
 // as an application would. The API key lives in the client and the key field only, unless the user
 // opts in to sessionStorage; it is never put in a URL, localStorage or the console.
-import { BatchClient, BatchError, PROVIDERS, isTerminal } from "llm-batches";
+import { BatchClient, BatchError, PROVIDERS, isTerminal, usageOf } from "llm-batches";
 import { $, badge, chips, el, progress, show, timeAgo } from "./dom.js";
 import { duration, elapsedMs, etaMs, statusText, valueText } from "./format.js";
 import { createDetail } from "./detail.js";
@@ -307,7 +307,14 @@ function announce(text) {
 
 // ---- the table --------------------------------------------------------------------------------
 
-const COLUMNS = ["ID", "Status", "Progress", "Endpoint", "Created", "Elapsed", "ETA", "Metadata"];
+const COLUMNS = ["ID", "Status", "Progress", "Tokens", "Endpoint", "Created", "Elapsed", "ETA", "Metadata"];
+
+/** "1.2M", "34k", "512": a token count that fits a cell. */
+function tokens(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
+  return n.toLocaleString("en-US");
+}
 
 function rowFor(id) {
   let tr = state.rows.get(id);
@@ -332,8 +339,11 @@ function renderRow(id, now, moved) {
   const cells = tr.cells;
   cells[1].replaceChildren(badge(batch.status));
   cells[2].replaceChildren(progress(batch.request_counts));
-  cells[3].replaceChildren(el("code", { text: batch.endpoint ?? "—" }));
-  cells[7].replaceChildren(chips(batch.metadata, 3));
+  const used = usageOf(batch);
+  cells[3].textContent = used ? tokens(used.total_tokens) : "—";
+  cells[3].title = used ? `${used.input_tokens.toLocaleString("en-US")} in, ${used.output_tokens.toLocaleString("en-US")} out` : "";
+  cells[4].replaceChildren(el("code", { text: batch.endpoint ?? "—" }));
+  cells[8].replaceChildren(chips(batch.metadata, 3));
   renderTimes(tr, batch, now);
   tr.classList.toggle("running", !isTerminal(batch));
   if (moved) {
@@ -345,11 +355,11 @@ function renderRow(id, now, moved) {
 
 function renderTimes(tr, batch, now) {
   const cells = tr.cells;
-  cells[4].replaceChildren(timeAgo(batch.created_at, now));
+  cells[5].replaceChildren(timeAgo(batch.created_at, now));
   const elapsed = elapsedMs(batch, now);
-  cells[5].textContent = elapsed === null ? "—" : duration(elapsed);
+  cells[6].textContent = elapsed === null ? "—" : duration(elapsed);
   const eta = etaMs(batch, state.samples.get(batch.id), now);
-  cells[6].textContent = eta === null ? "—" : `~${duration(eta)}`;
+  cells[7].textContent = eta === null ? "—" : `~${duration(eta)}`;
 }
 
 function createdOf(batch) {
@@ -404,7 +414,11 @@ function renderSummary() {
   else if (state.lastUpdate === null && all.length === 0) ui.summary.textContent = `Waiting for ${state.preset.label}…`;
   else {
     const filtered = shown < all.length ? ` · ${shown} shown` : "";
-    ui.summary.textContent = `${all.length} batches from ${state.preset.label} · ${running} running${filtered}`;
+    // Tokens of the batches on show that say (OpenAI's); the detail counts any other from its results.
+    let total = 0;
+    for (const [id, tr] of state.rows) if (!tr.hidden) total += usageOf(state.batches.get(id))?.total_tokens ?? 0;
+    const spent = total ? ` · ${tokens(total)} tokens` : "";
+    ui.summary.textContent = `${all.length} batches from ${state.preset.label} · ${running} running${filtered}${spent}`;
   }
   for (const option of ui.filter.options) {
     if (!option.value) continue;

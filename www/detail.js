@@ -1,6 +1,7 @@
-// The detail dialog of one batch: timeline, counts, errors, files, the first results, and cancel.
-// It follows the batch live: the table calls refresh() with the ids each update touched.
-import { isTerminal } from "llm-batches";
+// The detail dialog of one batch: timeline, counts, tokens, errors, files, the first results, cancel,
+// and "resubmit failed". It follows the batch live: the table calls refresh() with the ids each
+// update touched.
+import { isTerminal, usageOf } from "llm-batches";
 import { $, badge, chips, el, progress, show } from "./dom.js";
 import { count, exact, isoTime, relative, statusText, TIMELINE } from "./format.js";
 
@@ -41,7 +42,12 @@ export function createDetail(app) {
     cancel: $("cancel-batch"),
     confirm: $("confirm-cancel"),
     confirmText: $("confirm-text"),
+    tokens: $("detail-tokens"),
+    resubmit: $("resubmit-batch"),
+    confirmResubmit: $("confirm-resubmit"),
+    resubmitText: $("resubmit-text"),
   };
+  const counted = new Map(); // id -> usage counted from its results
   let current = null; // the id on show
   let previewFor = null; // the files the preview was loaded from
   let previewAbort = null;
@@ -89,6 +95,10 @@ export function createDetail(app) {
 
     ui.meta.replaceChildren(chips(batch.metadata));
     renderFiles(batch);
+    renderTokens(batch);
+    // Something to resubmit: an ended batch with requests that failed or never ran.
+    const unfinished = isTerminal(batch) && (failed > 0 || completed < total || batch.status !== "completed");
+    ui.resubmit.hidden = !unfinished;
 
     const errors = batch.errors?.data ?? [];
     ui.errorsSection.hidden = errors.length === 0;
@@ -108,6 +118,35 @@ export function createDetail(app) {
       previewFor = files;
       loadPreview(batch);
     }
+  }
+
+  function renderTokens(batch) {
+    const used = usageOf(batch) ?? counted.get(batch.id);
+    if (used) {
+      const pairs = [["input", used.input_tokens], ["output", used.output_tokens], ["total", used.total_tokens], ["cached", used.cached_tokens]];
+      const list = el("dl", { className: "pairs" }, ...pairs.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: count(v) })]));
+      const from = usageOf(batch) ? "as the provider reports it" : `added up from ${count(used.requests)} results`;
+      ui.tokens.replaceChildren(list, el("p", { className: "muted", text: from }));
+      return;
+    }
+    if (!isTerminal(batch)) {
+      ui.tokens.replaceChildren(el("p", { className: "muted", text: "Counted once the batch ends." }));
+      return;
+    }
+    const button = el("button", { text: "Count from the results", attrs: { type: "button" } });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      button.textContent = "Counting…";
+      try {
+        counted.set(batch.id, await app.client.usage(batch));
+        if (current === batch.id) renderTokens(batch);
+      } catch (error) {
+        show(ui.alert, app.describeError(error));
+        button.disabled = false;
+        button.textContent = "Count from the results";
+      }
+    });
+    ui.tokens.replaceChildren(button);
   }
 
   function renderFiles(batch) {
@@ -210,6 +249,38 @@ export function createDetail(app) {
     } finally {
       ui.cancel.disabled = false;
       ui.cancel.textContent = "Cancel batch…";
+    }
+  });
+
+  ui.resubmit.addEventListener("click", () => {
+    const batch = app.batches.get(current);
+    if (!batch) return;
+    const { total, completed } = batch.request_counts;
+    const left = total ? `${count(Math.max(0, total - completed))} of its ${count(total)} requests` : "its requests that did not succeed";
+    ui.resubmitText.textContent = `${batch.id} is ${statusText(batch.status)}. A new batch will hold ${left}: the failed, expired, cancelled and never-run ones, read from its files.`;
+    ui.confirmResubmit.returnValue = "";
+    ui.confirmResubmit.showModal();
+  });
+
+  ui.confirmResubmit.addEventListener("close", async () => {
+    if (ui.confirmResubmit.returnValue !== "resubmit" || !current) return;
+    const id = current;
+    ui.resubmit.disabled = true;
+    ui.resubmit.textContent = "Resubmitting…";
+    try {
+      const made = await app.client.resubmit(app.batches.get(id) ?? id);
+      if (made) {
+        app.upsert(made);
+        app.announce(`${made.id} was created with what ${id} left undone.`);
+        show(ui.alert, `Created ${made.id}.`);
+      } else {
+        show(ui.alert, `Every request of ${id} succeeded: nothing to resubmit.`);
+      }
+    } catch (error) {
+      show(ui.alert, app.describeError(error));
+    } finally {
+      ui.resubmit.disabled = false;
+      ui.resubmit.textContent = "Resubmit failed…";
     }
   });
 

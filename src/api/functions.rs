@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::model::status;
 use crate::core::providers;
-use crate::core::validate::{first_url, validate};
+use crate::core::validate::{first_url, validate_with};
 use crate::core::webhook;
 use crate::core::{Error, Result};
 use crate::edge::{clock, convert};
@@ -38,7 +38,9 @@ pub fn validate_requests(input: JsValue, options: JsValue) -> std::result::Resul
         };
         let provider = providers::find(&provider)
             .ok_or_else(|| Error::invalid_argument(format!("`provider` must be one of {}", providers::names())))?;
-        let report = validate(text.as_bytes(), &endpoint, provider);
+        // `split: true`: the input is for submitAll, which cuts it to the provider's limits.
+        let split = get("split").as_bool().unwrap_or(false);
+        let report = validate_with(text.as_bytes(), &endpoint, provider, !split);
         convert::json_to_js(&report.to_json().into())
     };
     run().map_err(|e| convert::error_to_js(&e, None))
@@ -110,6 +112,34 @@ pub fn verify_webhook(
         let event = webhook::verify(&body, headers, &secret, tolerance, now_s)?;
         let ascii = event.is_ascii();
         convert::json_to_js(&crate::core::ops::Text { bytes: event.to_vec(), ascii })
+    };
+    run().map_err(|e| convert::error_to_js(&e, None))
+}
+
+/// The tokens of one batch (its `usage`) or one result (its response body's usage), in the shape
+/// `client.usage` adds up; `null` when it has none.
+#[wasm_bindgen(js_name = usageOf)]
+pub fn usage_of(value: JsValue) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<JsValue> {
+        if !value.is_object() {
+            return Err(Error::invalid_argument("usageOf takes a batch or a result object"));
+        }
+        let text = convert::stringify("usageOf", &value)?;
+        let json = crate::core::json::Json::parse(text.as_bytes())
+            .map_err(|_| Error::invalid_argument("usageOf takes a batch or a result object"))?;
+        let mut usage = crate::core::model::usage::Usage::default();
+        let counted = match json.get("usage") {
+            Some(own) if usage.add(own) => {
+                let completed = json.get("request_counts").and_then(|c| c.get("completed"));
+                usage.requests = completed.and_then(|c| c.as_number()?.as_u64()).unwrap_or(0);
+                true
+            }
+            _ => usage.add_result(json),
+        };
+        if !counted {
+            return Ok(JsValue::NULL);
+        }
+        convert::json_to_js(&usage.to_json().into())
     };
     run().map_err(|e| convert::error_to_js(&e, None))
 }

@@ -14,8 +14,10 @@ use wasm_bindgen::JsCast;
 use crate::core::config::Runtime;
 use crate::core::ops::calls::Call;
 use crate::core::ops::create::Create;
+use crate::core::ops::resubmit::{Resubmit, UsageOp};
 use crate::core::ops::results::{Results, Target};
 use crate::core::ops::submit::Submit;
+use crate::core::ops::submit_all::SubmitAll;
 use crate::core::ops::wait::Wait;
 use crate::core::ops::watch::Watch;
 use crate::core::ops::{Event, Op};
@@ -151,6 +153,41 @@ impl WasmClient {
             let options = convert::stringify("submit options", &options)?;
             Ok(Box::new(Submit::new(cx, text.as_bytes(), options.as_bytes())?))
         })
+    }
+
+    /// A job larger than one batch: checked once, split by the provider's limits, submitted in order.
+    #[wasm_bindgen(js_name = submitAll)]
+    pub fn submit_all(&self, requests: JsValue, options: JsValue) -> Promise {
+        self.call(&options, |cx, _| {
+            let text = convert::jsonl("submitAll", &requests)?;
+            let options = convert::options_object("submitAll options", &options)?;
+            let options = convert::stringify("submitAll options", &options)?;
+            Ok(Box::new(SubmitAll::new(cx, text.as_bytes(), options.as_bytes())?))
+        })
+    }
+
+    /// The requests of an ended batch that have no successful result, as one new batch (or `null`).
+    pub fn resubmit(&self, batch: JsValue, options: JsValue) -> Promise {
+        self.call(&options, |_, _| {
+            let target = targets(&batch)?.into_iter().next().filter(|_| !js_sys::Array::is_array(&batch));
+            let target =
+                target.ok_or_else(|| Error::invalid_argument("resubmit takes one batch (an id or a batch object)"))?;
+            let options = convert::options_object("resubmit options", &options)?;
+            let requests = js_sys::Reflect::get(&options, &"requests".into()).unwrap_or(JsValue::UNDEFINED);
+            let requests = match requests.is_undefined() || requests.is_null() {
+                true => None,
+                false => Some(convert::jsonl("resubmit requests", &requests)?.into_bytes()),
+            };
+            let rest = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+            let _ = js_sys::Reflect::delete_property(&rest, &"requests".into());
+            let options = convert::stringify("resubmit options", &rest)?;
+            Ok(Box::new(Resubmit::new(target, requests, options.into_bytes())))
+        })
+    }
+
+    /// Token usage of one or more batches, added up.
+    pub fn usage(&self, batches: JsValue, options: JsValue) -> Promise {
+        self.call(&options, |_, _| Ok(Box::new(UsageOp::new(targets(&batches)?))))
     }
 
     /// The pages of `list`, for `listAll`.

@@ -53,8 +53,10 @@ pub struct Error {
     /// Human-readable, as long as the provider made it (up to 8 KiB); what a caller sees is
     /// [`Error::public_message`], with the key taken out and then cut short.
     pub message: String,
-    /// JSON text of the problems behind an `invalid_argument` (`submit`'s line errors), for `err.errors`.
-    pub details: Option<String>,
+    /// A field of the error with JSON text for its value: `errors` (the problems behind `submit`'s
+    /// `invalid_argument`) or `batches` (what a `submitAll` made before it failed). Boxed: errors
+    /// travel in every `Result`.
+    pub details: Option<Box<(&'static str, String)>>,
     /// Where an answer stopped being JSON, until the message can say it against the answer's text.
     pub syntax: Option<SyntaxError>,
 }

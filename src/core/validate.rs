@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::json::{strip_bom, Array, Json, Kind, Object, Out};
-use super::providers::api::{IdRule, LineFormat, Provider};
+use super::providers::api::{IdRule, Limits, LineFormat, Provider};
 
 /// More problems than this are summarised in one last entry rather than listed.
 const MAX_REPORTED: usize = 1_000;
@@ -77,6 +77,12 @@ pub fn first_url(text: &[u8]) -> Option<String> {
 /// equal to the endpoint and an object `body` naming a `model` (where the endpoint needs one); one
 /// model per file; at most the provider's requests and bytes. A leading BOM is dropped.
 pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
+    validate_with(text, endpoint, provider, true)
+}
+
+/// [`validate`], with the provider's limits on requests and bytes per batch checked only when
+/// `whole` (`submitAll` splits the input to fit them instead).
+pub fn validate_with(text: &[u8], endpoint: &str, provider: &Provider, whole: bool) -> Report {
     let text = strip_bom(text);
     let mut report = Report { count: 0, bytes: text.len(), errors: Vec::new(), endpoint: endpoint.to_owned() };
     let mut problems = 0usize;
@@ -103,7 +109,8 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
         }
         _ => {}
     }
-    let limits = provider.limits;
+    let limits =
+        if whole { provider.limits } else { Limits { max_requests: None, max_bytes: None, ..provider.limits } };
     if let Some(max) = limits.max_bytes.filter(|max| text.len() as u64 > *max) {
         let message = format!("the file is {} bytes; {} takes at most {max}", text.len(), provider.label);
         problem(&mut report, 0, message);

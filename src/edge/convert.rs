@@ -431,9 +431,9 @@ pub fn error_to_js(error: &Error, secrets: Option<&Secrets>) -> JsValue {
     set("status", error.status.map_or(JsValue::NULL, JsValue::from));
     set("code", opt(&error.code));
     set("requestId", opt(&error.request_id));
-    if let Some(details) = &error.details {
-        if let Ok(value) = js_sys::JSON::parse(&scrub(details)) {
-            set("errors", value);
+    if let Some((name, json)) = error.details.as_deref() {
+        if let Ok(value) = js_sys::JSON::parse(&scrub(json)) {
+            set(name, value);
         }
     }
     js.into()

@@ -26,7 +26,17 @@ let dir;
 const request = (id, extra = {}) => ({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [], ...extra } });
 const jsonl = (rows) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 
-/** Runs the CLI; resolves `{ code, signal, stdout, stderr }`. `env` replaces the defaults given. */
+/** The peak resident memory of process `pid` so far (Linux: VmHWM), in bytes; 0 when unknown. */
+async function peakRss(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs the CLI; resolves `{ code, signal, stdout, stderr, peak }` (`peak`: its peak RSS, sampled). `env` replaces the defaults given. */
 function cli(args, { env = {}, input, onStdout, timeout = 20_000, command = [process.execPath, CLI] } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], [...command.slice(1), ...args], {
@@ -37,6 +47,10 @@ function cli(args, { env = {}, input, onStdout, timeout = 20_000, command = [pro
     });
     let stdout = '';
     let stderr = '';
+    let peak = 0;
+    const sampler = setInterval(async () => {
+      peak = Math.max(peak, await peakRss(child.pid));
+    }, 50);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -46,8 +60,9 @@ function cli(args, { env = {}, input, onStdout, timeout = 20_000, command = [pro
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       everything.push(stdout, stderr);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, peak });
     });
     child.stdin.end(input ?? '');
   });
@@ -258,11 +273,19 @@ test('cli: results streams JSONL to stdout or --out, with a summary on stderr', 
   for await (const r of client.results(done)) expected.push(r);
   assert.deepEqual(lines, expected);
   assert.deepEqual(lines.map((r) => [r.custom_id, r.source]), [['r1', 'output'], ['r2', 'output'], ['r3', 'error']]);
-  assert.match(run.stderr, /^3 results \(1 with an error\)$/m);
+  assert.match(run.stderr, /^3 results \(1 with an error\); tokens: 20 in, 16 out, 36 total$/m);
 
   const out = await cli(['results', done.id, '--out', 'out.jsonl', '--json']);
   assert.equal(out.code, 0, out.stderr);
-  assert.deepEqual(JSON.parse(out.stdout), { id: done.id, out: 'out.jsonl', lines: 3, errors: 1, bytes: Buffer.byteLength(run.stdout) });
+  assert.deepEqual(JSON.parse(out.stdout), {
+    ids: [done.id],
+    id: done.id,
+    out: 'out.jsonl',
+    lines: 3,
+    errors: 1,
+    bytes: Buffer.byteLength(run.stdout),
+    usage: { input_tokens: 20, output_tokens: 16, total_tokens: 36, cached_tokens: 0 },
+  });
   assert.equal(await readFile(path.join(dir, 'out.jsonl'), 'utf8'), run.stdout);
   const unwritable = await cli(['results', done.id, '--out', 'no/such/dir/out.jsonl']);
   assert.equal(unwritable.code, 2);
@@ -284,7 +307,7 @@ test('cli: watch IDS prints a line per change and exits 0, or 4 when one did not
   const run = await cli(['watch', id, 'batch_oai_003', '--interval', '50ms']);
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trimEnd().split('\n');
-  for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\S+Z {2}batch_\w+ {2}\w+ {2}\d+\/\d+( \(\d+ failed\))? {2}\d+%$/);
+  for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\S+Z {2}batch_\w+ {2}\w+ {2}\d+\/\d+( \(\d+ failed\))? {2}\d+%( {2}tokens: [\d,]+ in, [\d,]+ out, [\d,]+ total( \([\d,]+ cached\))?)?$/);
   assert.ok(lines.some((l) => l.includes(`${id}  completed`)));
   assert.equal(lines.filter((l) => l.includes('batch_oai_003')).length, 1, 'an unchanged batch is printed once');
 
@@ -372,6 +395,51 @@ test('cli: provider text cannot drive the terminal: control characters come out 
   assert.equal(JSON.parse(listJson.stdout).data[0].id, 'batch_esc\u001b]0;pwned\u0007');
   assert.equal(JSON.parse(getJson.stdout).input_file_id, 'file-\u009b31mred');
   assert.equal(JSON.parse(getJson.stdout).completion_window, '24h\u202e');
+});
+
+test('cli: a 120,000-request file goes in as 3 batches, --wait follows them together, results streams them all with flat memory', async (t) => {
+  const lines = [];
+  for (let i = 0; i < 120_000; i++) lines.push(JSON.stringify(request(`q${i}`, { fail: i % 10_000 === 5 })));
+  await writeFile(path.join(dir, 'big.jsonl'), `${lines.join('\n')}\n`);
+  const run = await cli(['submit', 'big.jsonl', '--wait', '--interval', '100ms', '--metadata', 'job=big'], { timeout: 120_000 });
+  assert.equal(run.code, 0, run.stderr);
+  const ids = run.stdout.trim().split('\n');
+  assert.equal(ids.length, 3, 'OpenAI takes 50,000 a batch');
+  assert.match(run.stderr, /part 1\/3/);
+  assert.match(run.stderr, /^3 batches completed; fetch with: llm-batches results /m);
+  const creates = mock.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/batches')).map((r) => JSON.parse(r.body).metadata);
+  assert.deepEqual(creates.map((m) => [m.job, m.part]), [['big', '1/3'], ['big', '2/3'], ['big', '3/3']]);
+  const results = await cli(['results', ...ids, '--out', 'big-results.jsonl', '--json'], { timeout: 120_000 });
+  assert.equal(results.code, 0, results.stderr);
+  const summary = JSON.parse(results.stdout);
+  assert.equal(summary.lines, 120_000);
+  assert.equal(summary.errors, 12);
+  assert.deepEqual(summary.ids, ids);
+  const text = await readFile(path.join(dir, 'big-results.jsonl'), 'utf8');
+  assert.equal(text.length, summary.bytes);
+  // Memory stays flat: far less than the results themselves, let alone parsed.
+  t.diagnostic(`results: ${summary.lines} lines, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB; peak RSS ${(results.peak / 2 ** 20).toFixed(0)} MiB (submit: ${(run.peak / 2 ** 20).toFixed(0)} MiB)`);
+  assert.ok(results.peak === 0 || results.peak < 160 * 2 ** 20, `peak RSS ${results.peak}`);
+  await rm(path.join(dir, 'big.jsonl'));
+  await rm(path.join(dir, 'big-results.jsonl'));
+});
+
+test('cli: resubmit sends what did not succeed, and get shows tokens', async () => {
+  const made = await cli(['submit', 'ok.jsonl', '--wait', '--quiet']);
+  assert.equal(made.code, 0, made.stderr);
+  const id = made.stdout.trim();
+  const again = await cli(['resubmit', id, '--wait']);
+  assert.equal(again.code, 0, again.stderr);
+  const retry = again.stdout.trim();
+  assert.match(again.stderr, /with 1 requests that did not succeed|with the requests that did not succeed/);
+  const upload = mock.requests.filter((r) => r.path.endsWith('/files')).at(-1);
+  assert.match(upload.body, /"custom_id":"r3"/);
+  assert.doesNotMatch(upload.body, /"custom_id":"r1"/);
+  const create = mock.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/batches')).at(-1);
+  assert.equal(JSON.parse(create.body).metadata.resubmit_of, id);
+  assert.notEqual(retry, id);
+  const got = await cli(['get', 'batch_oai_003']);
+  assert.match(got.stdout, /^tokens +[\d,]+ in, [\d,]+ out, [\d,]+ total/m);
 });
 
 test('cli: the key never appears in any output', () => {

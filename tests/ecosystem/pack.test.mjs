@@ -45,7 +45,7 @@ test('pack: the tarball holds exactly the package files, the CLI executable', (t
     'LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'browser.js', 'cli.mjs', 'facts.js', 'index.d.ts', 'llm_batches.js', 'llm_batches_bg.wasm', 'node.js', 'package.json', 'shell.js', 'workerd.js',
   ]);
   assert.equal(files['cli.mjs'].mode & 0o111, 0o111, 'cli.mjs is executable');
-  assert.ok(packed.size < 250_000, `the tarball stays small (${packed.size} bytes)`);
+  assert.ok(packed.size < 275_000, `the tarball stays small (${packed.size} bytes)`);
 });
 
 test('pack: package.json has what a registry page and the tools need', async () => {

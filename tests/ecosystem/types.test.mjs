@@ -81,6 +81,7 @@ const GIVEN = {
   client: 'declare const client: BatchClient;',
   file: 'declare const file: FileObject;',
   batch: 'declare const batch: Batch;',
+  done: 'declare const done: Batch;',
   ids: 'declare const ids: string[];',
   requests: 'declare const requests: BatchRequest[];',
   render: 'declare function render(batch: Batch): void;',

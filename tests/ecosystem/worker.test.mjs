@@ -21,6 +21,9 @@ const exampleDir = path.join(root, 'examples/worker');
 const outDir = path.join(outRoot, 'worker');
 const KEY = 'sk-worker-test-3b9f1c';
 const STEP_MS = 60_000;
+const WEBHOOK_SECRET = `whsec_${Buffer.from('worker-test-webhook-secret-32-bytes!!').toString('base64')}`;
+/** R2's smallest part: the most of a results file the Worker may hold at once in this test. */
+const PART_BYTES = 5 * 1024 * 1024;
 
 /** The few wrangler.toml settings the test needs, read with patterns rather than a TOML parser. */
 async function readWranglerToml() {
@@ -45,7 +48,8 @@ function options(vars = {}) {
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: toml.compatibilityDate,
     kvNamespaces: [toml.kvBinding],
-    bindings: { OPENAI_API_KEY: KEY, BASE_URL: `${mock.url}/openai/v1`, DIALECT: 'auto', PAGE_SIZE: '5', ...vars },
+    r2Buckets: ['RESULTS'],
+    bindings: { OPENAI_API_KEY: KEY, BASE_URL: `${mock.url}/openai/v1`, DIALECT: 'auto', PAGE_SIZE: '5', WEBHOOK_SECRET, PART_BYTES: String(PART_BYTES), ...vars },
     host: '127.0.0.1',
     port: 0,
   };
@@ -200,4 +204,72 @@ test('worker: READ_TOKEN guards the JSON; only GET and HEAD are served', async (
   assert.ok(Array.isArray(ok.body.unfinished));
   const post = await getJson('/', { method: 'POST', headers: { authorization: 'Bearer let-me-read' } });
   assert.equal(post.status, 405);
+});
+
+// ---- POST /webhook ---------------------------------------------------------------------------
+
+/** The Worker's URL, for the mock to deliver webhooks to. */
+async function workerUrl() {
+  return new URL('/webhook', await mf.ready).href;
+}
+
+test('worker: a signed batch.completed webhook streams a results file larger than the Worker may hold into R2', async (t) => {
+  await mf.setOptions(options());
+  // 48,000 requests: a results file several times the part the Worker holds.
+  const lines = Array.from({ length: 48_000 }, (_, i) => ({ custom_id: `r${i}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', fail: i % 1000 === 7 } }));
+  const made = await client().submit(lines);
+  clockMs += 5 * STEP_MS;
+  const started = performance.now();
+  const sent = await mock.sendWebhook({ id: made.id, url: await workerUrl(), secret: WEBHOOK_SECRET });
+  const ms = performance.now() - started;
+  assert.equal(sent.event.type, 'batch.completed');
+  assert.equal(sent.status, 200, sent.answer);
+  const answer = JSON.parse(sent.answer);
+  assert.equal(answer.batch.status, 'completed');
+  const { results } = answer;
+  assert.equal(results.lines, 48_000);
+  assert.equal(results.errors, 48);
+  assert.ok(results.bytes > 3 * PART_BYTES, `${results.bytes} bytes of results`);
+  assert.ok(results.parts >= 4, `${results.parts} parts`);
+  assert.ok(results.peak_buffered_bytes <= PART_BYTES, `held at most one part: ${results.peak_buffered_bytes}`);
+  t.diagnostic(`${results.lines} results, ${(results.bytes / 2 ** 20).toFixed(1)} MiB in ${results.parts} parts of ${PART_BYTES / 2 ** 20} MiB, ${ms.toFixed(0)} ms`);
+  const bucket = await mf.getR2Bucket('RESULTS');
+  const object = await bucket.get(`results/${made.id}.jsonl`);
+  const text = await object.text();
+  assert.equal(text.length, results.bytes);
+  const rows = text.trimEnd().split('\n').map((line) => JSON.parse(line));
+  assert.equal(rows.length, 48_000);
+  assert.equal(new Set(rows.map((r) => r.custom_id)).size, 48_000, 'every request once');
+  assert.equal(rows.filter((r) => r.error).length, 48);
+  // The state knows at once, without a cron run.
+  const { body } = await getJson('/');
+  assert.equal(body.finished.find((b) => b.id === made.id)?.status, 'completed');
+  // Delivered again (providers deliver at least once): nothing is read twice.
+  const again = await mock.sendWebhook({ id: made.id, url: await workerUrl(), secret: WEBHOOK_SECRET });
+  assert.equal(again.status, 200);
+  assert.equal(JSON.parse(again.answer).results.already, true);
+});
+
+test('worker: a forged, stale or unsigned webhook is a 400 and nothing is read', async () => {
+  await mf.setOptions(options());
+  const made = await client().submit([{ custom_id: 'w', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini' } }]);
+  clockMs += 5 * STEP_MS;
+  const url = await workerUrl();
+  const before = mock.requests.length;
+  const forged = await mock.sendWebhook({ id: made.id, url, secret: `whsec_${Buffer.from('another-secret').toString('base64')}` });
+  assert.equal(forged.status, 400);
+  assert.match(JSON.parse(forged.answer).error, /no signature/);
+  const stale = await mock.sendWebhook({ id: made.id, url, secret: WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000) - 3600 });
+  assert.equal(stale.status, 400);
+  assert.match(JSON.parse(stale.answer).error, /ago/);
+  const unsigned = await mf.dispatchFetch('http://worker/webhook', { method: 'POST', body: '{"type":"batch.completed","data":{"id":"x"}}' });
+  assert.equal(unsigned.status, 400);
+  assert.ok(!(await unsigned.text()).includes(WEBHOOK_SECRET.slice(6)), 'the secret never shows');
+  assert.equal(mock.requests.length, before, 'nothing was asked of the provider');
+  const bucket = await mf.getR2Bucket('RESULTS');
+  assert.equal(await bucket.head(`results/${made.id}.jsonl`), null);
+  // An event about something else is acknowledged and left alone.
+  const other = await mock.sendWebhook({ id: made.id, url, secret: WEBHOOK_SECRET, type: 'response.completed' });
+  assert.equal(other.status, 200);
+  assert.equal(JSON.parse(other.answer).ignored, 'response.completed');
 });

@@ -39,6 +39,12 @@ const ROUTES = {
     state.requests.length = 0;
     sendJson(res, 200, { ok: true });
   },
+  /** `{ dialect?, id, url, secret, type?, timestamp?, signature? }`: delivers a signed webhook about a batch. */
+  'POST /__mock/webhooks': async (req, res, state) => {
+    const spec = parseJson(await readBody(req));
+    if (typeof spec.url !== 'string' || typeof spec.secret !== 'string') throw new FaultSpecError('url and secret are required');
+    sendJson(res, 200, await state.sendWebhook(spec));
+  },
   'POST /__mock/reset': (_req, res, state) => {
     state.reset();
     sendJson(res, 200, { ok: true });

@@ -8,6 +8,7 @@
 //   await mock.close();
 //
 // CLI: node tests/mock-provider/server.mjs [--port 8080] [--static /=www] [--static /pkg/=pkg] [--demo]
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { matchRoute } from './api.mjs';
 import { CONTROL_PREFIX, handleControl } from './control.mjs';
 import { createStores } from './data.mjs';
 import { seedDemo } from './demo.mjs';
+import { canonicalStatus } from './lifecycle.mjs';
 import { DEFAULT_CHUNK_BYTES, deliver, jsonAnswer, startDownload } from './delivery.mjs';
 import { dialectNamed, matchDialect } from './dialects.mjs';
 import { Faults, FaultSpecError, isDeliveryFault, isListingFault, respondWithFault } from './faults.mjs';
@@ -138,6 +140,41 @@ class MockState {
     const { params: pathParams = {}, body = params } = route.fromParams?.(params) ?? {};
     const result = route.handle({ ...this.context(d), params: pathParams, query: {}, body: Buffer.from(JSON.stringify(body)), headers: {} });
     return route.createdBatch ? route.createdBatch(result.body) : result.body;
+  }
+
+  /**
+   * Delivers a signed webhook about batch `id` of `dialect`, as OpenAI does (Standard Webhooks:
+   * `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of
+   * "id.timestamp.body">`, keyed with the base64 after `whsec_`), to `url` -> `{ status, event }`.
+   * `type` defaults to `batch.<its status>`; `timestamp` (unix seconds) and `signature` can be
+   * forced, to send a stale or a forged one.
+   */
+  async sendWebhook({ dialect = 'openai', id, url, secret, type, timestamp, signature }) {
+    const d = dialectNamed(dialect);
+    const entry = this.stores[d.name].batches.get(id);
+    if (!entry) throw new TypeError(`no batch ${id} in ${d.name}`);
+    const status = canonicalStatus(entry.view(this.site(d)).batch.status ?? '');
+    // Signed now, by the wall clock the receiver checks it against (not the batches' clock).
+    const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
+    const event = {
+      id: `evt_${createHash('sha256').update(`${id}.${ts}`).digest('hex').slice(0, 24)}`,
+      object: 'event',
+      created_at: Number(ts),
+      type: type ?? `batch.${status}`,
+      data: { id },
+    };
+    const body = JSON.stringify(event);
+    const webhookId = `wh_${randomBytes(12).toString('hex')}`;
+    const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret);
+    const mac = createHmac('sha256', key).update(`${webhookId}.${ts}.${body}`).digest('base64');
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': webhookId,
+      'webhook-timestamp': ts,
+      'webhook-signature': signature ?? `v1,${mac}`,
+    };
+    const res = await fetch(url, { method: 'POST', headers, body });
+    return { status: res.status, event, answer: await res.text() };
   }
 
   /** What `dialect` lists now, newest first. */
@@ -297,6 +334,8 @@ export async function startMock(opts = {}) {
     batches: (dialect) => state.batches(dialect),
     /** `{ dialect = 'openai', …its create body }` -> a batch made as the dialect's create route makes one. */
     addBatch: (params) => state.addBatch(params),
+    /** `{ dialect = 'openai', id, url, secret, type?, timestamp?, signature? }` -> `{ status, event, answer }`. */
+    sendWebhook: (spec) => state.sendWebhook(spec),
     reset: () => state.reset(),
     close: () => {
       state.clearTimers();

@@ -430,6 +430,211 @@ const providerScenarios = Object.entries(PROVIDER_CASES).flatMap(([provider, p])
 ]);
 
 
+// ---- jobs and webhooks ---------------------------------------------------------------------------
+
+/** base64 of bytes, in any runtime. */
+function toBase64(bytes) {
+  let text = "";
+  for (const b of new Uint8Array(bytes)) text += String.fromCharCode(b);
+  return btoa(text);
+}
+
+/** A Standard Webhooks signature of `id.timestamp.body` with the runtime's own Web Crypto. */
+async function sign(secretBytes, id, timestamp, body) {
+  const key = await crypto.subtle.importKey("raw", secretBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
+  return `v1,${toBase64(mac)}`;
+}
+
+const jobScenarios = [
+  {
+    name: "submitAll splits a job by maxRequests, labels the parts, and results/usage read them as one",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      const ids = ["p1", "p2", "p3", "p4", "p5"];
+      const batches = await c.submitAll(ids.map((id) => chatRequest(id)), { maxRequests: 2, metadata: { job: "split" } });
+      assert.equal(batches.length, 3, "5 requests at 2 a batch");
+      assert.deepEqual(batches.map((b) => b.metadata.part), ["1/3", "2/3", "3/3"], "parts in order");
+      assert.ok(batches.every((b) => b.metadata.job === "split"), "the caller's metadata on every part");
+      const done = [];
+      for (const b of batches) done.push(await c.waitFor(b.id, { pollInterval: 50, timeout: 8_000 }));
+      const rows = [];
+      let byRow = 0;
+      for await (const r of c.results(done)) {
+        rows.push(r.custom_id);
+        byRow += lib.usageOf(r)?.total_tokens ?? 0;
+      }
+      assert.deepEqual(rows, ids, "every result, part after part");
+      const usage = await c.usage(done);
+      assert.equal(byRow, usage.total_tokens, "usageOf of each result adds up to usage()");
+      assert.equal(lib.usageOf(done[0]), null, "a batch without usage has none");
+      assert.equal(usage.requests, 5, `requests counted: ${show(usage)}`);
+      assert.equal(usage.total_tokens, 5 * 18, `the results' usage added up: ${show(usage)}`);
+      assert.equal(usage.input_tokens + usage.output_tokens, usage.total_tokens, "input + output");
+    },
+  },
+  {
+    name: "submitAll that fails part-way says which batches it made; one that fits is one batch",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai, maxRetries: 0 });
+      const one = await c.submitAll([chatRequest("solo")]);
+      assert.equal(one.length, 1);
+      assert.equal(one[0].metadata?.part, undefined, "no part label on a job of one batch");
+      // The second create is refused: the first batch is made, the third never tried.
+      const err = await rejection(async () => {
+        let made = 0;
+        const counting = (input, init) => {
+          const url = typeof input === "string" ? input : input.url;
+          if ((init?.method ?? "GET") === "POST" && url.endsWith("/batches") && ++made === 2) {
+            return Promise.resolve(new Response(JSON.stringify({ error: { message: "quota exceeded", type: "invalid_request_error", code: "quota" } }), { status: 400, headers: { "content-type": "application/json" } }));
+          }
+          return globalThis.fetch(input, init);
+        };
+        const c2 = client(lib, { baseURL: urls(ctx).openai, maxRetries: 0, fetch: counting });
+        return c2.submitAll(["a", "b", "c"].map((id) => chatRequest(id)), { maxRequests: 1 });
+      }, "submitAll with a failing second part");
+      assertBatchError(lib, err, { kind: "api", status: 400, code: "quota" }, "the second part's error");
+      assert.ok(Array.isArray(err.batches) && err.batches.length === 1, `err.batches: ${show(err.batches)}`);
+      assert.match(err.message, /part 2 of 3/, "the message says where it stopped");
+      // Invalid requests anywhere: nothing is sent, every problem listed.
+      const bad = await rejection(() => c.submitAll([chatRequest("x"), { custom_id: "x" }]), "invalid submitAll");
+      assertBatchError(lib, bad, { kind: "invalid_argument" }, "invalid submitAll");
+      assert.ok(bad.errors.length >= 2, `errors: ${show(bad.errors)}`);
+    },
+  },
+  {
+    name: "resubmit sends exactly what failed or never ran, keeps the metadata, and is null when all succeeded",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      const created = await c.submit(["a", "b", "c"].map((id) => chatRequest(id, id === "b" ? { fail: true } : {})), { metadata: { job: "retry-me" } });
+      const done = await c.waitFor(created.id, { pollInterval: 50, timeout: 8_000 });
+      const retry = await c.resubmit(done);
+      assert.ok(retry && typeof retry.id === "string", "a new batch");
+      assert.equal(retry.metadata.resubmit_of, done.id, "resubmit_of");
+      assert.equal(retry.metadata.job, "retry-me", "the old metadata");
+      const retried = await c.waitFor(retry.id, { pollInterval: 50, timeout: 8_000 });
+      assert.equal(retried.request_counts.total, 1, "only the failed request");
+      const rows = [];
+      for await (const r of c.results(retried)) rows.push(r.custom_id);
+      assert.deepEqual(rows, ["b"]);
+      // A batch whose requests all succeeded: nothing to do.
+      const clean = await c.submit([chatRequest("ok1"), chatRequest("ok2")]);
+      const cleanDone = await c.waitFor(clean.id, { pollInterval: 50, timeout: 8_000 });
+      assert.equal(await c.resubmit(cleanDone.id), null, "null when nothing is left");
+      // A running batch is refused.
+      const running = await c.submit([chatRequest("r1")]);
+      const refused = await rejection(() => c.resubmit(running), "resubmit of a running batch");
+      assertBatchError(lib, refused, { kind: "invalid_argument" }, "resubmit of a running batch");
+    },
+  },
+  {
+    name: "resubmit of an expired batch sends the requests it never ran",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      const ids = ["e1", "e2", "e3", "e4"];
+      const created = await c.submit(ids.map((id) => chatRequest(id)), { metadata: { outcome: "expire" } });
+      const done = await c.waitFor(created.id, { pollInterval: 50, timeout: 8_000 });
+      assert.equal(done.status, "expired");
+      const finished = [];
+      for await (const r of c.results(done)) if (r.error === null) finished.push(r.custom_id);
+      const retry = await c.resubmit(done, { metadata: { job: "after-expiry" } });
+      const retried = await c.waitFor(retry.id, { pollInterval: 50, timeout: 8_000 });
+      const rows = [];
+      for await (const r of c.results(retried)) rows.push(r.custom_id);
+      assert.deepEqual(rows.sort(), ids.filter((id) => !finished.includes(id)).sort(), "the unfinished ones, no more");
+      assert.equal(retried.metadata.job, "after-expiry", "the caller's metadata wins");
+    },
+  },
+  {
+    name: "resubmit on Anthropic needs the requests (no input file) and then sends only the failed one",
+    async run(lib, ctx) {
+      const c = providerClient(lib, ctx, "anthropic");
+      const p = PROVIDER_CASES.anthropic;
+      const requests = [p.line("a1"), p.line("a2", { fail: true })];
+      const created = await c.submit(requests);
+      const done = await c.waitFor(created.id, { pollInterval: 50, timeout: 8_000 });
+      const err = await rejection(() => c.resubmit(done), "resubmit without requests");
+      assertBatchError(lib, err, { kind: "invalid_argument" }, "resubmit without requests");
+      assert.match(err.message, /requests/);
+      const retry = await c.resubmit(done, { requests });
+      const retried = await c.waitFor(retry.id, { pollInterval: 50, timeout: 8_000 });
+      const rows = [];
+      for await (const r of c.results(retried)) rows.push(r.custom_id);
+      assert.deepEqual(rows, ["a2"]);
+      const usage = await c.usage(done);
+      assert.equal(usage.requests, 1, `Anthropic's usage comes from its messages: ${show(usage)}`);
+      assert.ok(usage.total_tokens > 0);
+    },
+  },
+  {
+    name: "usage uses a batch's own usage where the provider sends it",
+    async run(lib, ctx) {
+      const c = client(lib, { baseURL: urls(ctx).openai });
+      const batch = await c.retrieve("batch_oai_003");
+      assert.ok(batch.usage, "the fixture has usage");
+      const usage = await c.usage(batch);
+      assert.equal(usage.input_tokens, batch.usage.input_tokens);
+      assert.equal(usage.total_tokens, batch.usage.total_tokens);
+      assert.equal(usage.requests, batch.request_counts.completed);
+    },
+  },
+  {
+    name: "verifyWebhook: OpenAI's own vector, signatures made here, and every way a delivery can be wrong",
+    async run(lib) {
+      const vector = {
+        secret: "whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=",
+        body: '{"id": "evt_685c059ae3a481909bdc86819b066fb6", "object": "event", "created_at": 1750861210, "type": "response.completed", "data": {"id": "resp_123"}}',
+        headers: {
+          "webhook-id": "wh_685c059ae39c8190af8c71ed1022a24d",
+          "webhook-timestamp": "1750861210",
+          "webhook-signature": "v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY=",
+        },
+      };
+      const event = lib.verifyWebhook(vector.body, vector.headers, vector.secret, { tolerance: Infinity });
+      assert.equal(event.data.id, "resp_123", "the vector verifies (without the time check)");
+      const stale = thrown(() => lib.verifyWebhook(vector.body, vector.headers, vector.secret), "a 2025 timestamp");
+      assertBatchError(lib, stale, { kind: "invalid_signature" }, "a stale delivery");
+      assertNoSecret(stale, ["RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24"], "a stale delivery");
+      // Fresh deliveries, signed with this runtime's Web Crypto.
+      const raw = crypto.getRandomValues(new Uint8Array(32));
+      const secret = `whsec_${toBase64(raw)}`;
+      const now = String(Math.floor(Date.now() / 1000));
+      const body = JSON.stringify({ id: "evt_1", object: "event", type: "batch.completed", created_at: Number(now), data: { id: "batch_abc" } });
+      const signature = await sign(raw, "wh_1", now, body);
+      const headers = { "Webhook-Id": "wh_1", "webhook-timestamp": now, "webhook-signature": `v1,AAAA ${signature}` };
+      const good = lib.verifyWebhook(body, headers, secret);
+      assert.deepEqual(good, JSON.parse(body), "the event, as sent");
+      assert.equal(lib.verifyWebhook(new TextEncoder().encode(body), new Headers(headers), secret).type, "batch.completed", "bytes and a Headers object");
+      const plain = await sign(new TextEncoder().encode("plain-secret-123"), "wh_2", now, body);
+      const plainHeaders = { "webhook-id": "wh_2", "webhook-timestamp": now, "webhook-signature": plain };
+      assert.equal(lib.verifyWebhook(body, plainHeaders, "plain-secret-123").data.id, "batch_abc", "a raw secret");
+      const wrong = [
+        ["a tampered body", () => lib.verifyWebhook(body.replace("batch_abc", "batch_abd"), headers, secret)],
+        ["another secret", () => lib.verifyWebhook(body, headers, `whsec_${toBase64(new Uint8Array(32))}`)],
+        ["no signature header", () => lib.verifyWebhook(body, { "webhook-id": "wh_1", "webhook-timestamp": now }, secret)],
+        ["a timestamp 10 minutes old", async () => lib.verifyWebhook(body, { "webhook-id": "wh_1", "webhook-timestamp": String(Number(now) - 600), "webhook-signature": await sign(raw, "wh_1", String(Number(now) - 600), body) }, secret)],
+        ["a timestamp 10 minutes ahead", async () => lib.verifyWebhook(body, { "webhook-id": "wh_1", "webhook-timestamp": String(Number(now) + 600), "webhook-signature": await sign(raw, "wh_1", String(Number(now) + 600), body) }, secret)],
+        ["a body that is no event", async () => lib.verifyWebhook("[1]", { ...headers, "webhook-signature": await sign(raw, "wh_1", now, "[1]") }, secret)],
+      ];
+      for (const [what, attempt] of wrong) {
+        let err;
+        try {
+          await attempt();
+        } catch (e) {
+          err = e;
+        }
+        if (!err) fail(`${what}: verified`);
+        assertBatchError(lib, err, { kind: "invalid_signature" }, what);
+        assertNoSecret(err, [secret, secret.slice(6)], what);
+      }
+      const empty = thrown(() => lib.verifyWebhook(body, headers, ""), "an empty secret");
+      assertBatchError(lib, empty, { kind: "invalid_argument" }, "an empty secret");
+      const parsed = thrown(() => lib.verifyWebhook(JSON.parse(body), headers, secret), "a parsed body");
+      assertBatchError(lib, parsed, { kind: "invalid_argument" }, "a parsed body");
+    },
+  },
+];
+
 // ---- scenarios -------------------------------------------------------------------------------
 
 export const scenarios = [
@@ -1073,6 +1278,7 @@ export const scenarios = [
     },
   },
   ...providerScenarios,
+  ...jobScenarios,
 ];
 
 /** Runs one scenario with a time limit; resolves to `{ name, ok, error, ms }`, never rejects. */

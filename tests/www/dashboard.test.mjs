@@ -240,6 +240,36 @@ test('cancel asks for confirmation first, then cancels the batch', async () => {
   });
 });
 
+test('tokens are counted from the results, and "Resubmit failed" makes a batch of what did not succeed', async () => {
+  await dashboard({}, async ({ mock, page }) => {
+    await page.fill('#search', 'nightly-eval');
+    await page.locator('#rows tr:not([hidden]) button.link').click();
+    const detail = page.locator('#detail');
+    await detail.waitFor();
+    assert.equal(await page.locator('#rows tr:not([hidden]) td[data-label="Tokens"]').textContent(), '—', 'the provider sent no usage');
+    await detail.locator('#detail-tokens button', { hasText: 'Count from the results' }).click();
+    await detail.locator('#detail-tokens dl').waitFor();
+    // 780 answers of 10 + 8 tokens (the mock's chat usage).
+    assert.match(await detail.locator('#detail-tokens').textContent(), /input7,800output6,240total14,040cached0added up from 780 results/);
+    const creates = () => apiRequests(mock, 'POST', '/openai/v1/batches').length;
+    const before = creates();
+    assert.ok(await page.locator('#resubmit-batch').isVisible(), 'a batch with failures can be resubmitted');
+    await page.click('#resubmit-batch');
+    await page.locator('#confirm-resubmit').waitFor();
+    assert.match(await page.locator('#resubmit-text').textContent(), /20 of its 800 requests/);
+    await page.click('#confirm-resubmit button[value="keep"]');
+    assert.equal(creates(), before, 'not now sends nothing');
+    await page.click('#resubmit-batch');
+    await page.click('#confirm-resubmit button[value="resubmit"]');
+    await page.locator('#detail-alert', { hasText: /Created batch_/ }).waitFor();
+    assert.equal(creates(), before + 1);
+    const upload = apiRequests(mock, 'POST', '/openai/v1/files').at(-1);
+    assert.equal(upload.body.match(/"custom_id"/g).length, 20, 'only the 20 failed requests');
+    const made = JSON.parse(apiRequests(mock, 'POST', '/openai/v1/batches').at(-1).body);
+    assert.ok(made.metadata.resubmit_of, 'the new batch says where it came from');
+  });
+});
+
 test('a bad JSONL file shows its line errors and uploads nothing; a good one is submitted', async () => {
   await dashboard({}, async ({ mock, page }) => {
     await page.click('#new-batch');

@@ -5,12 +5,17 @@
 //   refreshed from the list pages; one that was not on them is retrieved by id. The latest state goes
 //   into KV as one JSON value.
 // - `fetch` serves that JSON: `GET /` the whole state, `GET /batches/ID` one batch.
+// - `POST /webhook` takes the provider's signed webhooks (OpenAI's `batch.completed`, …): it checks
+//   the signature with WEBHOOK_SECRET, retrieves the batch, records it, and on `batch.completed`
+//   streams its results into the R2 bucket RESULTS as `results/<batch id>.jsonl`, one part of
+//   PART_BYTES at a time (R2's multipart upload), so a results file far larger than the Worker's
+//   128 MB goes through. A delivery seen before (same batch, already stored) is answered at once.
 //
 // A Worker invocation may only make so many subrequests (50 on the Free plan), so every request to
 // the provider goes through a counting `fetch`: a run stops paging before it could exceed
 // MAX_SUBREQUESTS (default 40), retries included, and says so in `run.complete: false`. The next
 // run starts again from the newest page.
-import { BatchClient, BatchError, isTerminal } from "llm-batches";
+import { BatchClient, BatchError, isTerminal, verifyWebhook } from "llm-batches";
 
 const STATE_KEY = "state";
 const DEFAULT_MAX_SUBREQUESTS = 40;
@@ -20,6 +25,11 @@ const MAX_RETRIES = 1;
 const CALL_COST = 1 + MAX_RETRIES;
 /** How many recently finished batches the state keeps, newest first. */
 const FINISHED_KEPT = 100;
+/** R2 multipart parts: at least 5 MiB each (but the last); also what the Worker holds of a results file. */
+const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** A webhook body is a small JSON event; anything much larger is not one. */
+const MAX_WEBHOOK_BYTES = 64 * 1024;
 
 export default {
   async scheduled(controller, env, ctx) {
@@ -27,6 +37,7 @@ export default {
   },
 
   async fetch(request, env) {
+    if (request.method === "POST" && new URL(request.url).pathname === "/webhook") return webhook(request, env);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return json({ error: "method not allowed" }, 405, { allow: "GET, HEAD" });
     }
@@ -46,6 +57,110 @@ export default {
   },
 };
 
+/** The client every handler uses, from the Worker's settings. */
+function clientOf(env, extra = {}) {
+  return new BatchClient({
+    provider: env.PROVIDER || "openai",
+    apiKey: env.OPENAI_API_KEY,
+    baseURL: env.BASE_URL || undefined,
+    dialect: env.DIALECT || undefined,
+    maxRetries: MAX_RETRIES,
+    timeout: 20_000,
+    ...extra,
+  });
+}
+
+/**
+ * `POST /webhook`: a delivery the provider signed. A bad signature, a stale timestamp or a body
+ * that is no event is a 400 (the provider does not retry those forever: fix the secret); an error
+ * reaching the provider is a 502, which makes the provider deliver again later.
+ */
+async function webhook(request, env) {
+  if (!env.WEBHOOK_SECRET) return json({ error: "WEBHOOK_SECRET is not set" }, 500);
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (length > MAX_WEBHOOK_BYTES) return json({ error: "a webhook body is a small event" }, 413);
+  const body = await request.text();
+  let event;
+  try {
+    event = verifyWebhook(body, request.headers, env.WEBHOOK_SECRET);
+  } catch (error) {
+    if (error instanceof BatchError && (error.kind === "invalid_signature" || error.kind === "invalid_argument")) {
+      return json({ error: error.message }, 400);
+    }
+    throw error;
+  }
+  if (!event.type.startsWith("batch.") || typeof event.data?.id !== "string") {
+    return json({ ok: true, event: event.id, ignored: event.type });
+  }
+  try {
+    const client = clientOf(env);
+    const batch = await client.retrieve(event.data.id);
+    await record(env, batch);
+    let results = null;
+    if (event.type === "batch.completed" && env.RESULTS) {
+      results = await storeResults(client, batch, env.RESULTS, Math.max(MIN_PART_BYTES, positiveInt(env.PART_BYTES, DEFAULT_PART_BYTES)));
+    }
+    return json({ ok: true, event: event.id, batch: { id: batch.id, status: batch.status }, results });
+  } catch (error) {
+    return json({ error: describe(error) }, 502);
+  }
+}
+
+/** Puts a batch the provider told us about into the state, as a cron run would. */
+async function record(env, batch) {
+  const previous = (await env.BATCH_STATE.get(STATE_KEY, "json")) ?? emptyState();
+  const run = previous.run ?? { started_at: Math.floor(Date.now() / 1000), pages: 0, retrieves: 1, subrequests: 1, complete: false, error: null };
+  await env.BATCH_STATE.put(STATE_KEY, JSON.stringify(merge(previous, { fresh: new Map([[batch.id, batch]]), gone: new Set(), run })));
+}
+
+/**
+ * Streams a batch's results (output file, then error file) into `results/<id>.jsonl` in R2, one
+ * JSON line per result, holding at most one part (`partBytes`) and one line at a time.
+ */
+async function storeResults(client, batch, bucket, partBytes) {
+  const key = `results/${batch.id}.jsonl`;
+  const stored = await bucket.head(key);
+  if (stored) return { key, already: true, bytes: stored.size };
+  const upload = await bucket.createMultipartUpload(key, {
+    httpMetadata: { contentType: "application/jsonl" },
+    customMetadata: { batch: batch.id, status: String(batch.status) },
+  });
+  const encoder = new TextEncoder();
+  const parts = [];
+  let part = new Uint8Array(partBytes);
+  let filled = 0;
+  let peak = 0;
+  const summary = { key, lines: 0, errors: 0, bytes: 0 };
+  // Every part but the last is exactly partBytes, as R2 wants them.
+  const send = async (bytes) => parts.push(await upload.uploadPart(parts.length + 1, bytes));
+  try {
+    for await (const result of client.results(batch)) {
+      let line = encoder.encode(`${JSON.stringify(result)}\n`);
+      summary.lines += 1;
+      summary.bytes += line.length;
+      if (result.error) summary.errors += 1;
+      while (line.length > 0) {
+        const take = Math.min(line.length, partBytes - filled);
+        part.set(line.subarray(0, take), filled);
+        filled += take;
+        line = line.subarray(take);
+        peak = Math.max(peak, filled);
+        if (filled === partBytes) {
+          await send(part);
+          part = new Uint8Array(partBytes);
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0 || parts.length === 0) await send(part.subarray(0, filled));
+    await upload.complete(parts);
+  } catch (error) {
+    await upload.abort();
+    throw error;
+  }
+  return { ...summary, parts: parts.length, peak_buffered_bytes: peak };
+}
+
 /** One polling run: reads the state from KV, refreshes it from the provider, writes it back. */
 export async function refresh(env, now = Date.now()) {
   const previous = (await env.BATCH_STATE.get(STATE_KEY, "json")) ?? emptyState();
@@ -58,14 +173,7 @@ export async function refresh(env, now = Date.now()) {
   const gone = new Set();
   let failure = null;
   try {
-    const client = new BatchClient({
-      apiKey: env.OPENAI_API_KEY,
-      baseURL: env.BASE_URL || undefined,
-      dialect: env.DIALECT || "auto",
-      maxRetries: MAX_RETRIES,
-      timeout: 20_000,
-      fetch: budget.fetch,
-    });
+    const client = clientOf(env, { fetch: budget.fetch });
     run.complete = await readPages(client, { pageSize, budget, tracked, fresh, run });
     // A batch that was running but is not on the pages read: ask for it by id, while the budget lasts.
     for (const id of tracked.keys()) {

@@ -10,6 +10,7 @@ pub mod record;
 pub mod result;
 pub mod status;
 pub mod time;
+pub mod usage;
 
 pub use batch::{Batch, Slot};
 pub use page::{Layout, PageSummary};

@@ -8,9 +8,11 @@ pub mod calls;
 pub mod create;
 pub mod exchange;
 pub mod pager;
+pub mod resubmit;
 pub mod results;
 pub mod retry;
 pub mod submit;
+pub mod submit_all;
 pub mod wait;
 pub mod watch;
 

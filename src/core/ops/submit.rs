@@ -74,11 +74,18 @@ fn file_state(file: Option<Json<'_>>) -> FileState {
     }
 }
 
-impl Submit {
-    /// Checks `requests` (OpenAI batch lines, JSONL) and reads the options (JSON text of an object:
-    /// `endpoint`, `completion_window`, `metadata`, `filename`, and fields sent to `create` as given).
-    /// Invalid requests are an `invalid_argument` error listing every problem; nothing is sent.
-    pub fn new(cx: &Cx<'_>, requests: &[u8], options: &[u8]) -> Result<Self> {
+/// What `submit` and `submitAll` read from their options.
+#[derive(Debug)]
+pub(crate) struct Plan<'a> {
+    pub options: Option<Json<'a>>,
+    pub endpoint: String,
+    pub filename: String,
+}
+
+impl<'a> Plan<'a> {
+    /// Reads the options (JSON text of an object: `endpoint`, `filename`, and fields sent to
+    /// `create` as given); the endpoint defaults to the requests' own `url`.
+    pub(crate) fn read(requests: &[u8], options: &'a [u8]) -> Result<Self> {
         let options = Json::parse(options).ok().filter(|o| o.kind() == Kind::Object);
         let option = |key: &str| options.and_then(|o| o.get(key)).filter(|v| !v.is_null());
         let endpoint = match option("endpoint") {
@@ -89,42 +96,104 @@ impl Submit {
             Some(f) => f.as_str().ok_or_else(|| Error::invalid_argument("`filename` must be a string"))?.into_owned(),
             None => "input.jsonl".to_owned(),
         };
-        let report = validate(requests, &endpoint, cx.provider);
-        if !report.ok() {
-            let (first_line, first) = report.errors.first().cloned().unwrap_or_default();
-            let at = if first_line == 0 { String::new() } else { format!("line {first_line}: ") };
-            let more = match report.errors.len() {
-                0 | 1 => String::new(),
-                n => format!(" (and {} more problems)", n - 1),
-            };
-            let mut error = Error::invalid_argument(format!("the requests are invalid: {at}{first}{more}"));
-            let json = report.to_json();
-            let errors = Json::parse(json.as_bytes())
-                .ok()
-                .and_then(|r| r.get("errors"))
-                .map(|e| String::from_utf8_lossy(e.text()).into_owned());
-            error.details = errors;
-            return Err(error);
-        }
+        Ok(Plan { options, endpoint, filename })
+    }
+
+    /// The create parameters, left open for the input (`{ …options, endpoint` without the `}`):
+    /// `part` = `(i, n)` adds `part: "i/n"` to `metadata` (Gemini: to `display_name`).
+    pub(crate) fn params(&self, cx: &Cx<'_>, part: Option<(usize, usize)>) -> Out {
         let inline = !cx.api().uses_files();
+        let label = part.map(|(i, n)| format!("{i}/{n}"));
+        let metadata = cx.provider.limits.metadata_pairs > 0;
+        let named = !metadata && cx.provider.lines == crate::core::providers::LineFormat::KeyRequest;
         let mut params = Out::default();
         let mut object = Object::begin(&mut params);
-        for (key, value) in options.iter().flat_map(Json::entries) {
-            let ours =
-                matches!(&*key.key_bytes(), b"endpoint" | b"filename" | b"signal" | b"input_file_id" | b"requests");
+        let (mut wrote_label, mut wrote_name) = (false, false);
+        for (key, value) in self.options.iter().flat_map(Json::entries) {
+            let name = key.key_bytes();
+            let ours = matches!(&*name, b"endpoint" | b"filename" | b"signal" | b"input_file_id" | b"requests")
+                || matches!(&*name, b"maxRequests" | b"maxBytes");
             if ours || value.is_null() {
                 continue;
             }
-            object.raw_key(&mut params, key);
-            params.raw(value);
+            match (&label, &*name) {
+                (Some(label), b"metadata") if metadata && value.kind() == Kind::Object && !wrote_label => {
+                    object.key(&mut params, "metadata");
+                    let mut inner = Object::begin(&mut params);
+                    for (k, v) in value.entries().filter(|(k, _)| !k.is_str("part")) {
+                        inner.raw_key(&mut params, k);
+                        params.raw(v);
+                    }
+                    inner.key(&mut params, "part");
+                    params.string(label);
+                    inner.end(&mut params);
+                    wrote_label = true;
+                }
+                (Some(label), b"display_name") if named && !wrote_name => {
+                    object.key(&mut params, "display_name");
+                    params.string(&format!("{} (part {label})", value.as_str().unwrap_or_default()));
+                    wrote_name = true;
+                }
+                _ => {
+                    object.raw_key(&mut params, key);
+                    params.raw(value);
+                }
+            }
+        }
+        if let Some(label) = &label {
+            if metadata && !wrote_label {
+                object.key(&mut params, "metadata");
+                let mut inner = Object::begin(&mut params);
+                inner.key(&mut params, "part");
+                params.string(label);
+                inner.end(&mut params);
+            } else if named && !wrote_name {
+                object.key(&mut params, "display_name");
+                params.string(&format!("llm-batches part {label}"));
+            }
         }
         if !inline {
             object.key(&mut params, "endpoint");
-            params.string(&endpoint);
+            params.string(&self.endpoint);
+        }
+        params
+    }
+}
+
+/// The `invalid_argument` error of a failed check, every problem in `err.errors`.
+pub(crate) fn invalid(report: &crate::core::validate::Report) -> Error {
+    let (first_line, first) = report.errors.first().cloned().unwrap_or_default();
+    let at = if first_line == 0 { String::new() } else { format!("line {first_line}: ") };
+    let more = match report.errors.len() {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more problems)", n - 1),
+    };
+    let mut error = Error::invalid_argument(format!("the requests are invalid: {at}{first}{more}"));
+    let json = report.to_json();
+    let errors = Json::parse(json.as_bytes()).ok().and_then(|r| r.get("errors"));
+    error.details = errors.map(|e| Box::new(("errors", String::from_utf8_lossy(e.text()).into_owned())));
+    error
+}
+
+impl Submit {
+    /// Checks `requests` (OpenAI batch lines, JSONL) and reads the options (JSON text of an object:
+    /// `endpoint`, `completion_window`, `metadata`, `filename`, and fields sent to `create` as given).
+    /// Invalid requests are an `invalid_argument` error listing every problem; nothing is sent.
+    pub fn new(cx: &Cx<'_>, requests: &[u8], options: &[u8]) -> Result<Self> {
+        let plan = Plan::read(requests, options)?;
+        let report = validate(requests, &plan.endpoint, cx.provider);
+        if !report.ok() {
+            return Err(invalid(&report));
         }
         // The input comes last: the file id once it is stored, or the requests themselves.
         let lines = provider_lines(requests, cx.provider.lines);
-        Ok(Submit { lines, filename, params, phase: Phase::Start })
+        Ok(Submit::prepared(lines, plan.filename.clone(), plan.params(cx, None)))
+    }
+
+    /// A submit of checked lines, already in the provider's format, with its create parameters
+    /// (left open for the input).
+    pub(crate) fn prepared(lines: Vec<u8>, filename: String, params: Out) -> Self {
+        Submit { lines, filename, params, phase: Phase::Start }
     }
 
     fn done(&mut self, result: Result<Option<super::Text>>) -> Action {

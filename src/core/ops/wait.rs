@@ -34,8 +34,14 @@ pub fn poll_delay(interval_ms: u32, poll_after_ms: Option<&str>) -> u32 {
 enum Phase {
     Start,
     Polling(Exchange),
-    Notified { delay: u32, terminal: bool },
-    Sleeping,
+    Notified {
+        delay: u32,
+        terminal: bool,
+    },
+    /// `last`: the timeout ends the wait when this sleep is over.
+    Sleeping {
+        last: bool,
+    },
     Finished,
 }
 
@@ -87,17 +93,18 @@ impl Wait {
         self.polled(env, step)
     }
 
-    /// A sleep of `ms`, cut to what is left of the timeout.
+    /// A sleep of `ms`; one the timeout cuts short ends the wait when it is over (a poll then
+    /// could not finish in time anyway).
     fn sleep(&mut self, env: &Env<'_>, ms: u32) -> Action {
-        let ms = match self.left(env) {
+        let (ms, last) = match self.left(env) {
             Some(left) if left <= 0.0 => {
                 let error = self.timed_out();
                 return self.done(Err(error));
             }
-            Some(left) => ms.min(left.ceil() as u32),
-            None => ms,
+            Some(left) if left < f64::from(ms) => (left.ceil() as u32, true),
+            _ => (ms, false),
         };
-        self.phase = Phase::Sleeping;
+        self.phase = Phase::Sleeping { last };
         Action::Sleep(ms)
     }
 
@@ -155,7 +162,11 @@ impl Op for Wait {
                 self.done(Ok(last))
             }
             Phase::Notified { delay, .. } => self.sleep(env, delay),
-            Phase::Sleeping => self.poll(env),
+            Phase::Sleeping { last: true } => {
+                let error = self.timed_out();
+                self.done(Err(error))
+            }
+            Phase::Sleeping { last: false } => self.poll(env),
             Phase::Finished => Action::Done(Err(Error::invalid_argument("this waitFor has finished"))),
         }
     }

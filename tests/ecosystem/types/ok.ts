@@ -10,6 +10,7 @@ import {
   toJsonl,
   validateRequests,
   verifyWebhook,
+  usageOf,
   type WebhookEvent,
   type WebhookHeaders,
   type Batch,
@@ -26,6 +27,9 @@ import {
   type ExpiresAfter,
   type JsonObject,
   type ProviderInfo,
+  type ResubmitOptions,
+  type SubmitAllOptions,
+  type Usage,
   type ProviderName,
   type CreateBatchParams,
   type Dialect,
@@ -191,6 +195,18 @@ async function everything(): Promise<void> {
   };
   await client.submit(requests, submit);
   await client.submit(toJsonl(requests));
+  const all: SubmitAllOptions = { maxRequests: 50_000, maxBytes: 100_000_000, metadata: { job: "big" } };
+  const parts: Batch[] = await client.submitAll(requests, all);
+  for await (const r of client.results(parts)) console.log(r.custom_id);
+  const again: ResubmitOptions = { requests, metadata: { job: "retry" } };
+  const retry: Batch | null = await client.resubmit(parts[0], again);
+  if (retry) console.log(retry.id);
+  await client.resubmit("batch_01abc");
+  const tokens: Usage = await client.usage(parts);
+  const single: Usage | null = usageOf(parts[0]);
+  console.log(single?.total_tokens);
+  console.log(tokens.requests, tokens.input_tokens, tokens.output_tokens, tokens.total_tokens, tokens.cached_tokens);
+  await client.usage("batch_01abc", { signal: controller.signal });
 }
 
 everything().catch((error: unknown) => {
@@ -201,6 +217,8 @@ everything().catch((error: unknown) => {
     const code: string | null = error.code;
     const requestId: string | null = error.requestId;
     const problems = error.errors?.map((e) => `${e.line ?? "file"}: ${e.message}`) ?? [];
+    const made: Batch[] = error.batches ?? [];
+    console.log(made.length);
     console.error(kind, name, status, code, requestId, error.message, error instanceof Error, problems);
   }
   throw new BatchError("made by hand", { kind: "invalid_argument" });
