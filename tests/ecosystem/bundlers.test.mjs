@@ -9,7 +9,8 @@
 //   node --test tests/ecosystem/bundlers.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -139,4 +140,31 @@ test('esbuild: bundles the browser entry; the wasm is copied next to the bundle 
   await copyFile(path.join(appDir, 'index.html'), path.join(esbuildOut, 'index.html'));
   const run = await runApp(`${mock.url}/esbuild/index.html`);
   assertListed(run);
+});
+
+test('esbuild --platform=node: the bundle needs the wasm beside it, says so without it, and works with it', async () => {
+  const dir = path.join(outRoot, 'esbuild-node');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const entry = path.join(dir, 'entry.mjs');
+  await writeFile(entry, `import { BatchClient } from 'llm-batches';\nconst page = await new BatchClient({ apiKey: 'k', baseURL: process.argv[2] }).list({ limit: 2 });\nconsole.log(JSON.stringify(page.data.map((b) => b.id)));\n`);
+  const result = await esbuild.build({ entryPoints: [entry], outfile: path.join(dir, 'out/app.mjs'), bundle: true, format: 'esm', platform: 'node', target: 'node20', metafile: true, logLevel: 'silent' });
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(inputs.some((f) => /(llm-batches|pkg)\/node\.js$/.test(f)), `node entry bundled: ${inputs}`);
+  // Async: the mock answers from this process, so a synchronous spawn would wait on itself.
+  const run = (args) => new Promise((resolve) => execFile(process.execPath, args, (error, stdout, stderr) => resolve({ status: error ? error.code : 0, stdout, stderr })));
+  const local = await startMock();
+  try {
+    const missing = await run([path.join(dir, 'out/app.mjs'), `${local.url}/openai/v1`]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /llm-batches: cannot read its WebAssembly at .*out\/llm_batches_bg\.wasm \(ENOENT\); a bundle needs llm_batches_bg\.wasm copied next to it/);
+    await copyFile(path.join(pkgDir, 'llm_batches_bg.wasm'), path.join(dir, 'out/llm_batches_bg.wasm'));
+    const ok = await run([path.join(dir, 'out/app.mjs'), `${local.url}/openai/v1`]);
+    assert.equal(ok.status, 0, ok.stderr);
+    const ids = JSON.parse(ok.stdout);
+    assert.equal(ids.length, 2);
+    assert.ok(ids.every((id) => typeof id === 'string' && id.length > 0), ok.stdout);
+  } finally {
+    await local.close();
+  }
 });
