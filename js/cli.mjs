@@ -6,7 +6,7 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BatchClient, BatchError, PROVIDERS, isTerminal, usageOf, validateRequests } from "./node.js";
+import { BatchClient, BatchError, PROVIDERS, STATUSES, isTerminal, usageOf, validateRequests } from "./node.js";
 
 const EXIT = { ok: 0, api: 1, usage: 2, invalid: 3, ended: 4, interrupted: 130, terminated: 143 };
 
@@ -19,16 +19,20 @@ Drive a Batch API (${PROVIDERS.map((p) => p.label).join(", ")}) from the termina
 
 Commands:
   list                   one page of batches, newest first  [--limit N] [--after ID | --page P] [--all]
-  get ID                 one batch
+                         [--status S]...: only batches of those statuses (repeated, or S,S)
+  get ID                 one batch: its times in order of its life, with their local offset and how
+                         long ago; elapsed, expiry, an ETA while it runs; model and tokens
   watch [ID...]          follow batches until they end: a live table with progress bars in a
-                         terminal, one line per change otherwise; without IDs, the newest page
-                         of batches, until Ctrl-C                               [--interval D]
+                         terminal (with elapsed time and an ETA), one line per change otherwise;
+                         without IDs, the newest page of batches, until Ctrl-C  [--interval D]
   submit FILE.jsonl      validate the requests, upload them and create a batch ("-" reads stdin);
                          a file over the provider's limits becomes several batches, one id a line
                          [--endpoint URL] [--window 24h] [--metadata KEY=VALUE]... [--wait]
-  validate FILE.jsonl    only check a batch input file; sends nothing, needs no key
+  validate FILE.jsonl    only check a batch input file; sends nothing, needs no key; a UTF-8 BOM
+                         is dropped, as the dashboard does
   results ID...          the batches' results (output file, then error file) as JSON lines on
                          stdout, progress and token totals on stderr            [--out FILE]
+                         (Ctrl-C with --out says how many lines the partial FILE holds)
   resubmit ID            submit again, as one new batch, the requests of an ended batch that did
                          not succeed (prints its id, or nothing)  [--requests FILE.jsonl] [--wait]
   cancel ID              cancel a batch
@@ -52,15 +56,19 @@ Output:
   -h, --help             this text
   -V, --version          the version
 
-D is a duration: 500ms, 30s, 5m, 1h, or a number of seconds.
+D is a duration: 500ms, 30s, 5m, 1h, or a number of seconds. S is a status, one of
+${STATUSES.join(", ")}.
 
 Exit codes:
   0    done
   1    the provider answered with an error or could not be reached; a batch without results
-  2    usage: unknown command or option, missing argument, no API key, unreadable file
-  3    the input file is invalid (submit, validate): every problem is listed with its line
+  2    usage: unknown command or option (with the closest one), missing argument, no API key,
+       unreadable file
+  3    the input file is invalid (submit, validate): every problem with its lines, the same
+       problem on many lines once ("lines 1–3, 7 (4 lines): ...")
   4    a batch waited for ended failed, expired or cancelled (submit --wait, watch ID...)
-  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM). Either says what it leaves behind: the
+       batches submit --wait leaves running (and billed), the lines of a partial results --out
 
 The key is only ever read from the environment, never from an argument, and never printed.
 Each provider's key is read from its own variable and only sent to that provider's host:
@@ -81,6 +89,7 @@ const OPTIONS = {
   quiet: { type: "boolean", short: "q" },
   interval: { type: "string" },
   limit: { type: "string" },
+  status: { type: "string", multiple: true },
   after: { type: "string" },
   all: { type: "boolean" },
   endpoint: { type: "string" },
@@ -95,7 +104,7 @@ const OPTIONS = {
 
 const COMMON = ["provider", "base-url", "api-key-env", "api-version", "timeout", "max-retries", "json", "quiet", "help", "version"];
 const COMMANDS = {
-  list: { args: [0, 0], options: ["limit", "after", "page", "all"], run: list },
+  list: { args: [0, 0], options: ["limit", "after", "page", "all", "status"], run: list },
   get: { args: [1, 1], options: [], run: get },
   watch: { args: [0, Infinity], options: ["interval"], run: watch },
   submit: { args: [1, 1], options: ["endpoint", "window", "metadata", "wait", "interval"], run: submit },
@@ -167,11 +176,74 @@ function percent(batch) {
   return total > 0 ? Math.floor((done / total) * 100) : 0;
 }
 
-function localTime(seconds) {
+/** Unix seconds as local time: "2026-11-20 14:10"; `precise`: "2026-11-20 14:10:05+01:00" (ISO 8601's
+ * fields with a space for the T, the offset of the local time zone that day). */
+function localTime(seconds, precise = false) {
   if (seconds === null || seconds === undefined) return "";
   const d = new Date(seconds * 1000);
+  if (Number.isNaN(d.getTime())) return String(seconds);
   const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  const minutes = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  if (!precise) return minutes;
+  const offset = -d.getTimezoneOffset();
+  const abs = Math.abs(offset);
+  return `${minutes}:${p(d.getSeconds())}${offset < 0 ? "-" : "+"}${p(Math.floor(abs / 60))}:${p(abs % 60)}`;
+}
+
+/** A length of time for people, cut to its two largest units: "45 s", "3 min", "2 h 5 min", "3 d 4 h". */
+function span(ms) {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  const d = Math.floor(h / 24);
+  if (s < 60) return `${s} s`;
+  if (m < 60) return `${m} min`;
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** Unix seconds from `now` (ms): "3 min ago", "in 2 h". */
+function relative(seconds, now) {
+  const ms = seconds * 1000 - now;
+  if (Math.abs(ms) < 1000) return "now";
+  return ms > 0 ? `in ${span(ms)}` : `${span(ms)} ago`;
+}
+
+// The timestamps of a batch's life, in that order (one batch has only some of them); expires_at,
+// its deadline, comes after them and after any other the provider sends.
+const LIFE_TIMES = ["created_at", "in_progress_at", "finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at"];
+const END_TIMES = ["completed_at", "failed_at", "expired_at", "cancelled_at"];
+
+const isTime = (value) => typeof value === "number" && Number.isFinite(value);
+const overdue = (b, now) => !isTerminal(b) && isTime(b.expires_at) && b.expires_at * 1000 < now;
+
+/**
+ * How long batches followed together have taken and will take, from what they say (times are the
+ * provider's, so a slow poll does not skew them): `elapsed` from the first creation to the last end
+ * (or now), "" when unknown; `eta` "" once all ended, "overdue" when one still running is past its
+ * deadline, else the pace of the running ones since they started projected over their remaining
+ * requests ("?" before there is a pace).
+ */
+function timing(batches, now = Date.now()) {
+  const created = batches.map((b) => b.created_at).filter(isTime);
+  const running = batches.filter((b) => !isTerminal(b));
+  const end = running.length ? now / 1000 : Math.max(...batches.flatMap((b) => END_TIMES.map((k) => b[k]).filter(isTime)));
+  const elapsed = created.length && Number.isFinite(end) ? span((end - Math.min(...created)) * 1000) : "";
+  if (running.length === 0) return { elapsed, eta: "" };
+  if (running.some((b) => overdue(b, now))) return { elapsed, eta: "overdue" };
+  let total = 0;
+  let done = 0;
+  let started = Infinity;
+  for (const b of running) {
+    const c = counts(b);
+    total += c.total;
+    done += c.done;
+    const at = isTime(b.in_progress_at) ? b.in_progress_at : b.created_at;
+    if (isTime(at)) started = Math.min(started, at * 1000);
+  }
+  const spent = now - started;
+  if (done === 0 || done >= total || !(spent >= 1000)) return { elapsed, eta: "?" };
+  return { elapsed, eta: span((spent * (total - done)) / done) };
 }
 
 // A status no dialect maps is kept as sent, which may even be a number or an object.
@@ -256,12 +328,16 @@ class ProgressLine {
 async function list(ctx) {
   const { values, client, signal, out } = ctx;
   const limit = values.limit === undefined ? undefined : intOption("--limit", values.limit, 1);
+  const statuses = statusOption(values.status);
+  const wanted = (b) => !statuses || statuses.includes(b.status);
+  const none = statuses ? `no ${statuses.join(" or ")} batches${values.all ? "" : " on this page"}` : "no batches";
   const params = { limit, after: values.after, page: values.page };
   if (values.all) {
     if (values.json) {
       out.write("[");
       let first = true;
       for await (const batch of client.listAll(params, { signal })) {
+        if (!wanted(batch)) continue;
         await write(out, `${first ? "\n" : ",\n"}${json(batch)}`);
         first = false;
       }
@@ -269,37 +345,50 @@ async function list(ctx) {
       return EXIT.ok;
     }
     const all = [];
-    for await (const batch of client.listAll(params, { signal })) all.push(batch);
-    printBatchTable(out, all);
+    for await (const batch of client.listAll(params, { signal })) if (wanted(batch)) all.push(batch);
+    printBatchTable(out, all, none);
     return EXIT.ok;
   }
   const page = await client.list(params, { signal });
+  const data = page.data.filter(wanted);
   if (values.json) {
-    out.write(`${json(page)}\n`);
+    out.write(`${json(statuses ? { ...page, data } : page)}\n`);
   } else {
-    printBatchTable(out, page.data);
+    printBatchTable(out, data, none);
     if (page.has_more) note(ctx, `more: llm-batches list ${nextPageArgs(ctx, page)}`);
   }
   return EXIT.ok;
 }
 
-/** The options that ask for the page after `page`, as the provider pages. */
-function nextPageArgs(ctx, page) {
-  const provider = ctx.client.provider;
-  if (provider === "gemini" && page.nextPageToken) return `--page ${page.nextPageToken}`;
-  if (provider === "mistral") return `--page ${Number(ctx.values.page ?? 0) + 1}`;
-  if (provider === "groq" && page.paging?.next_cursor) return `--after ${page.paging.next_cursor}`;
-  return `--after ${page.last_id}`;
+/** `--status` values (repeated, or comma-separated) -> known statuses; null without any. */
+function statusOption(values = []) {
+  const statuses = values.flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
+  for (const s of statuses) {
+    if (!STATUSES.includes(s)) throw new UsageError(`--status wants one of ${STATUSES.join(", ")}, not "${s}"${didYouMean(s, STATUSES)}`);
+  }
+  return statuses.length ? [...new Set(statuses)] : null;
 }
 
-function printBatchTable(out, batches) {
+/** The options that ask for the page after `page`, as the provider pages, with the same size and filter. */
+function nextPageArgs(ctx, page) {
+  const { values, client } = ctx;
+  let cursor = `--after ${page.last_id}`;
+  if (client.provider === "gemini" && page.nextPageToken) cursor = `--page ${page.nextPageToken}`;
+  else if (client.provider === "mistral") cursor = `--page ${Number(values.page ?? 0) + 1}`;
+  else if (client.provider === "groq" && page.paging?.next_cursor) cursor = `--after ${page.paging.next_cursor}`;
+  const limit = values.limit === undefined ? "" : ` --limit ${values.limit}`;
+  const status = values.status ? ` --status ${statusOption(values.status).join(",")}` : "";
+  return `${cursor}${limit}${status}`;
+}
+
+function printBatchTable(out, batches, none = "no batches") {
   if (batches.length === 0) {
-    out.write("no batches\n");
+    out.write(`${none}\n`);
     return;
   }
   const on = color(out);
-  const rows = batches.map((b) => [b.id ?? "", statusText(b), progressText(b), localTime(b.created_at), b.endpoint ?? ""]);
-  const lines = table(["ID", "STATUS", "PROGRESS", "CREATED", "ENDPOINT"], rows, {
+  const rows = batches.map((b) => [b.id ?? "", statusText(b), progressText(b), b.model ?? "", localTime(b.created_at), b.endpoint ?? ""]);
+  const lines = table(["ID", "STATUS", "PROGRESS", "MODEL", "CREATED", "ENDPOINT"], rows, {
     on,
     styles: [null, (s) => STATUS_STYLE[s]],
     width: out.isTTY ? out.columns || 120 : Infinity,
@@ -316,29 +405,52 @@ async function get(ctx) {
 
 function printBatch(out, batch) {
   const on = color(out);
+  const now = Date.now();
+  const { elapsed, eta } = timing([batch], now);
+  const running = !isTerminal(batch);
   const rows = [
     ["id", batch.id],
     ["status", paint(on, STATUS_STYLE[batch.status], safe(statusText(batch)))],
+    ["model", batch.model],
     ["requests", `${progressText(batch)}, ${percent(batch)}%`],
     ["endpoint", batch.endpoint],
     ["completion_window", batch.completion_window],
     ["input_file_id", batch.input_file_id],
     ["output_file_id", batch.output_file_id],
     ["error_file_id", batch.error_file_id],
+    ...timeRows(batch, now),
+    ["elapsed", elapsed && `${elapsed}${running ? " so far" : ""}`],
+    // Only an estimate: an overdue batch says so on its deadline's row, and "?" tells nothing.
+    ["eta", running && eta !== "overdue" && eta !== "?" ? eta : null],
   ];
-  for (const [key, value] of Object.entries(batch)) {
-    if (key.endsWith("_at") && typeof value === "number") rows.push([safe(key), `${localTime(value)}  (${value})`]);
-  }
   if (batch.metadata && Object.keys(batch.metadata).length) rows.push(["metadata", json(batch.metadata)]);
   const tokens = usageLine([batch]);
   if (tokens) rows.push(["tokens", tokens.replace(/^tokens: /, "")]);
   for (const e of batch.errors?.data ?? []) {
     rows.push(["error", `${e.code ?? "error"}: ${e.message ?? ""}${e.line ? ` (line ${e.line})` : ""}`]);
   }
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const shown = rows.filter(([, v]) => v !== null && v !== undefined);
+  const shown = rows.filter(([, v]) => v !== null && v !== undefined && v !== "");
+  const width = Math.max(...shown.map(([k]) => k.length));
   // The status is escaped before it is painted; every other value is escaped here.
   out.write(`${shown.map(([k, v]) => `${k.padEnd(width)}  ${k === "status" ? v : safe(v)}`).join("\n")}\n`);
+}
+
+/**
+ * A row for each `*_at` the batch has, in the order of its life, the deadline last: local time with
+ * its offset, then how long ago; the deadline of a batch still running says when it expires, or that
+ * it is overdue.
+ */
+function timeRows(batch, now) {
+  const rank = (key) => (key === "expires_at" ? LIFE_TIMES.length + 1 : LIFE_TIMES.includes(key) ? LIFE_TIMES.indexOf(key) : LIFE_TIMES.length);
+  const keys = Object.keys(batch).filter((key) => key.endsWith("_at") && isTime(batch[key]));
+  return keys
+    .sort((a, b) => rank(a) - rank(b))
+    .map((key) => {
+      const at = batch[key];
+      let when = relative(at, now);
+      if (key === "expires_at" && !isTerminal(batch)) when = overdue(batch, now) ? `overdue by ${span(now - at * 1000)}` : `expires ${when}`;
+      return [safe(key), `${localTime(at, true)}  (${when})`];
+    });
 }
 
 async function watch(ctx) {
@@ -358,6 +470,8 @@ async function watch(ctx) {
   const schedule = () => {
     if (live && !timer) timer = setTimeout(render, 50);
   };
+  // The ELAPSED and ETA columns move between polls too.
+  const tick = live ? setInterval(schedule, 1000) : null;
   if (live) {
     hideCursor(out);
     render();
@@ -394,6 +508,7 @@ async function watch(ctx) {
     return EXIT.ok;
   } finally {
     if (live) {
+      clearInterval(tick);
       clearTimeout(timer);
       showCursor(out);
     }
@@ -416,11 +531,15 @@ function watchTable(out, latest, { ids, updated, lastError }) {
   }
   const hidden = Math.max(0, batches.length - height);
   batches = batches.slice(0, height);
-  const rows = batches.map(([id, b]) =>
-    b === null ? [id, "…", "", "", ""] : [id, statusText(b), bar(percent(b) / 100, 20), `${percent(b)}%`.padStart(4), progressText(b)],
-  );
+  const now = Date.now();
+  const rows = batches.map(([id, b]) => {
+    if (b === null) return [id, "…", "", "", "", "", ""];
+    const { elapsed, eta } = timing([b], now);
+    return [id, statusText(b), bar(percent(b) / 100, 20), `${percent(b)}%`.padStart(4), progressText(b), elapsed, eta];
+  });
+  const styles = [null, (s) => STATUS_STYLE[s], () => "cyan", null, null, null, (s) => (s === "overdue" ? "red" : null)];
   const lines = rows.length
-    ? table(["ID", "STATUS", "PROGRESS", "", "REQUESTS"], rows, { on, styles: [null, (s) => STATUS_STYLE[s], () => "cyan"], width })
+    ? table(["ID", "STATUS", "PROGRESS", "", "REQUESTS", "ELAPSED", "ETA"], rows, { on, styles, width })
     : ["waiting for the first list page…"];
   if (hidden) lines.push(paint(on, "dim", `… and ${hidden} more`));
   const running = [...latest.values()].filter((b) => b === null || !isTerminal(b)).length;
@@ -430,26 +549,94 @@ function watchTable(out, latest, { ids, updated, lastError }) {
   return lines;
 }
 
-/** Reads and checks a batch input file; prints its problems. Returns the text, or throws Exit(3). */
-async function readRequests(ctx) {
-  const file = ctx.positionals[0];
+/**
+ * A file's text ("-": stdin) without the UTF-8 BOM some editors write first: the rule the dashboard
+ * follows (a browser's decoder drops it), so a file passes in both or in neither.
+ */
+async function readText(file) {
   let text;
   try {
     text = file === "-" ? await readStdin() : await readFile(file, "utf8");
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
   }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Reads and checks a batch input file; prints its problems. Returns the text, or throws Exit(3). */
+async function readRequests(ctx) {
+  const file = ctx.positionals[0];
+  const text = await readText(file);
   // submit cuts a file over the provider's limits into several batches: those limits are no problem.
   const report = validateRequests(text, { endpoint: ctx.values.endpoint, provider: ctx.providerName, split: true });
   if (!report.ok) {
     if (ctx.values.json) ctx.out.write(`${json(report)}\n`);
-    const shown = report.errors.slice(0, 50);
-    for (const e of shown) process.stderr.write(`${safe(file)}${e.line === null ? "" : `:${e.line}`}: ${safe(e.message)}\n`);
-    if (report.errors.length > shown.length) process.stderr.write(`… and ${report.errors.length - shown.length} more problems\n`);
-    process.stderr.write(`llm-batches: ${file} is not a valid batch input (${report.errors.length} problem${report.errors.length === 1 ? "" : "s"}); nothing was sent\n`);
+    const total = printProblems(file, report.errors);
+    process.stderr.write(`llm-batches: ${safe(file)} is not a valid batch input (${count(total, "problem")}); nothing was sent\n`);
     throw new Exit(EXIT.invalid);
   }
   return { file, text, report };
+}
+
+const SHOWN_PROBLEMS = 20; // distinct problems printed; the rest are counted
+const SHOWN_RANGES = 10; // line ranges printed for one problem
+
+// validateRequests lists the first 1000 problems, then one entry without a line that counts the rest.
+const UNLISTED = /^(\d+) more problems? not listed$/;
+
+/**
+ * Prints the problems of `file` on stderr, each distinct message once with the lines it is on, in
+ * the order of its first line: "f:4: …", "f: lines 1–3, 7, 9–12 (8 lines): …". Returns how many
+ * problems there are.
+ */
+function printProblems(file, errors) {
+  const groups = new Map();
+  const unlisted = [];
+  let total = 0;
+  for (const { line, message } of errors) {
+    const more = line === null ? UNLISTED.exec(message) : null;
+    if (more) {
+      total += Number(more[1]);
+      unlisted.push(message);
+      continue;
+    }
+    total += 1;
+    const group = groups.get(message) ?? { message, lines: [], times: 0 };
+    group.times += 1;
+    if (line !== null) group.lines.push(line);
+    groups.set(message, group);
+  }
+  const all = [...groups.values()];
+  const say = (text) => process.stderr.write(`${safe(text)}\n`);
+  for (const { message, lines } of all.slice(0, SHOWN_PROBLEMS)) say(`${file}${where(lines)}: ${message}`);
+  const hidden = all.slice(SHOWN_PROBLEMS);
+  if (hidden.length) {
+    const times = hidden.reduce((n, g) => n + g.times, 0);
+    say(`… and ${count(hidden.length, "other problem")}${times > hidden.length ? ` (${times.toLocaleString("en-US")} times)` : ""} not shown; --json lists them all`);
+  }
+  for (const message of unlisted) say(`${file}: ${message}`);
+  return total;
+}
+
+/** ":4", or ": lines 1–3, 7, 9–12 (8 lines)", or "" for a problem of the whole input. */
+function where(lines) {
+  const sorted = [...new Set(lines)].sort((a, b) => a - b);
+  if (sorted.length === 0) return "";
+  if (sorted.length === 1) return `:${sorted[0]}`;
+  const ranges = [];
+  for (const n of sorted) {
+    const last = ranges.at(-1);
+    if (last && n === last[1] + 1) last[1] = n;
+    else ranges.push([n, n]);
+  }
+  const text = ranges.slice(0, SHOWN_RANGES).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`));
+  if (ranges.length > SHOWN_RANGES) text.push("…");
+  return `: lines ${text.join(", ")}${ranges.length > 1 ? ` (${count(sorted.length, "line")})` : ""}`;
+}
+
+/** "1 line", "1,234 lines". */
+function count(n, noun) {
+  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /** ", N batches for <provider>" when a file is over one batch's limits (submit splits it). */
@@ -479,6 +666,7 @@ async function submit(ctx) {
   } catch (error) {
     // Part of a job made it: those batches are real, and their ids must not be lost.
     for (const b of error?.batches ?? []) if (!values.json) out.write(`${safe(b.id)}\n`);
+    if (error?.batches?.length) ctx.leftBehind = () => stillRunning(error.batches);
     throw error;
   }
   for (const b of batches) {
@@ -500,13 +688,17 @@ async function waitAll(ctx, batches) {
   const progress = new ProgressLine(process.stderr, !values.quiet);
   const latest = new Map(batches.map((b) => [b.id, b]));
   const lastLine = new Map();
+  // An interrupt leaves these running, and billed: say so, with how to follow them.
+  ctx.leftBehind = () => stillRunning([...latest.values()]);
   const show = () => {
     const all = [...latest.values()];
     const sum = all.reduce((s, b) => { const c = counts(b); return { total: s.total + c.total, done: s.done + c.done, failed: s.failed + c.failed }; }, { total: 0, done: 0, failed: 0 });
     const ended = all.filter((b) => isTerminal(b)).length;
     const share = sum.total > 0 ? sum.done / sum.total : ended / all.length;
     const label = all.length === 1 ? `${all[0].id}  ${statusText(all[0]).padEnd(11)}` : `${all.length} batches, ${ended} ended`;
-    progress.update(`${label} ${bar(share, 24)} ${String(Math.floor(share * 100)).padStart(3)}%  ${sum.done}/${sum.total}${sum.failed ? ` (${sum.failed} failed)` : ""}`, true);
+    const { elapsed, eta } = timing(all);
+    const times = `${elapsed ? `  elapsed ${elapsed}` : ""}${eta ? `  ETA ${eta}` : ""}`;
+    progress.update(`${label} ${bar(share, 24)} ${String(Math.floor(share * 100)).padStart(3)}%  ${sum.done}/${sum.total}${sum.failed ? ` (${sum.failed} failed)` : ""}${times}`, true);
   };
   const onUpdate = (b) => {
     latest.set(b.id, b);
@@ -516,6 +708,8 @@ async function waitAll(ctx, batches) {
     show();
   };
   for (const b of batches) onUpdate(b);
+  // The elapsed time moves between polls too.
+  const tick = progress.enabled ? setInterval(show, 1000) : null;
   try {
     if (batches.length === 1) {
       // One batch: waitFor, which also follows the provider's own openai-poll-after-ms.
@@ -525,9 +719,26 @@ async function waitAll(ctx, batches) {
       for (const b of done) latest.set(b.id, b);
     }
   } finally {
+    clearInterval(tick);
     progress.done();
   }
   return batches.map((b) => latest.get(b.id));
+}
+
+/**
+ * What an interrupt leaves behind of `batches` (`{ message, ids }`: those not seen ended, and how to
+ * follow them), or null when all ended.
+ */
+function stillRunning(batches) {
+  const running = batches.filter((b) => !isTerminal(b));
+  if (running.length === 0) return null;
+  const ids = running.map((b) => b.id);
+  const list = ids.join(" ");
+  const message =
+    running.length === 1
+      ? `${list} is still ${statusText(running[0])}: it goes on, and is billed, without this command; follow it with llm-batches watch ${list}, or stop it with llm-batches cancel ${list}`
+      : `${running.length} batches are still running: they go on, and are billed, without this command; follow them with llm-batches watch ${list}, or stop each with llm-batches cancel ID`;
+  return { message, ids };
 }
 
 /** The exit code of batches waited for: 0 when all completed, else 4, saying which did not. */
@@ -562,14 +773,7 @@ function usageLine(items) {
 
 async function resubmit(ctx) {
   const { values, client, signal, out } = ctx;
-  let requests;
-  if (values.requests) {
-    try {
-      requests = await readFile(values.requests, "utf8");
-    } catch (error) {
-      throw new UsageError(`cannot read ${values.requests}: ${error.code ?? error.message}`);
-    }
-  }
+  const requests = values.requests ? await readText(values.requests) : undefined;
   const metadata = parseMetadata(values.metadata);
   const batch = await client.resubmit(ctx.positionals[0], { requests, metadata, signal });
   if (batch === null) {
@@ -603,6 +807,14 @@ async function results(ctx) {
   let lines = 0;
   let errors = 0;
   let bytes = 0;
+  if (values.out) {
+    ctx.leftBehind = () => ({
+      message: `${total ? `${lines.toLocaleString("en-US")} of ${count(total, "line")}` : count(lines, "line")} written to ${values.out}: the file is partial`,
+      out: values.out,
+      lines,
+      partial: true,
+    });
+  }
   try {
     for await (const result of client.results(batches, { signal })) {
       const text = `${json(result)}\n`;
@@ -623,6 +835,7 @@ async function results(ctx) {
     progress.done();
     if (values.out) await new Promise((resolve) => sink.end(resolve));
   }
+  ctx.leftBehind = null;
   const { counted, ...usage } = tokens;
   const summary = { ids, out: values.out ?? null, lines, errors, bytes, usage: counted ? usage : null };
   if (ids.length === 1) summary.id = ids[0];
@@ -665,9 +878,13 @@ function warn(ctx, error) {
   else if (!ctx.values.quiet) process.stderr.write(`llm-batches: warning: ${safe(redact(ctx, describe(error)))}\n`);
 }
 
-function fail(ctx, message, code) {
-  if (ctx.values.json) process.stderr.write(`${json({ error: { kind: "cli", message } })}\n`);
-  else process.stderr.write(`llm-batches: error: ${safe(redact(ctx, message))}\n`);
+/**
+ * Says `message` on stderr: "llm-batches: error: …" (`kind` in place of "error" for another than the
+ * CLI's own "cli"), or with --json `{"error": {kind, message, …detail}}`. Returns `code`.
+ */
+function fail(ctx, message, code, kind = "cli", detail = {}) {
+  if (ctx.values.json) process.stderr.write(`${json({ error: { kind, message: redact(ctx, message), ...detail } })}\n`);
+  else process.stderr.write(`llm-batches: ${kind === "cli" ? "error" : kind}: ${safe(redact(ctx, message))}\n`);
   return code;
 }
 
@@ -757,19 +974,22 @@ function configure(argv, env) {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error.message);
+    throw new UsageError(error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? unknownOption(argv, error) : error.message);
   }
   const { values, positionals } = parsed;
   if (values.help || values.version) return { values, positionals };
   const [name, ...rest] = positionals;
   if (!name) throw new UsageError("no command given");
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"`);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : null;
+  if (!command) throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`);
   const [min, max] = command.args;
   if (rest.length < min) throw new UsageError(`${name} needs ${min === 1 ? "an argument" : `${min} arguments`} (see --help)`);
   if (rest.length > max) throw new UsageError(`${name} takes ${max === 0 ? "no arguments" : `at most ${max}`}, got ${rest.length}`);
   for (const key of Object.keys(values)) {
-    if (!COMMON.includes(key) && !command.options.includes(key)) throw new UsageError(`--${key} does not apply to ${name}`);
+    if (!COMMON.includes(key) && !command.options.includes(key)) {
+      const owners = Object.keys(COMMANDS).filter((n) => COMMANDS[n].options.includes(key));
+      throw new UsageError(`--${key} does not apply to ${name} (only to ${owners.join(", ")})`);
+    }
   }
   const ctx = { name, command, values, positionals: rest, out: process.stdout };
   const providerName = values.provider ?? (env.LLM_BATCHES_PROVIDER || "openai");
@@ -796,6 +1016,44 @@ function configure(argv, env) {
   if (values["max-retries"] !== undefined) options.maxRetries = intOption("--max-retries", values["max-retries"], 0);
   ctx.client = new BatchClient(options);
   return ctx;
+}
+
+/**
+ * "unknown option --limt; did you mean --limit?": the closest option of the command given (of any
+ * command when none is), from parseArgs' error.
+ */
+function unknownOption(argv, error) {
+  const option = /'(-[^']*)'/.exec(error.message)?.[1];
+  if (!option) return error.message;
+  if (!option.startsWith("--")) return `unknown option ${option}`;
+  const name = argv.find((arg) => Object.hasOwn(COMMANDS, arg));
+  const names = name ? [...COMMON, ...COMMANDS[name].options] : Object.keys(OPTIONS);
+  return `unknown option ${option}${didYouMean(option.slice(2), names, "--")}`;
+}
+
+/** "; did you mean X?" for the candidate closest to `word` (shown after `prefix`), or "" when none is close. */
+function didYouMean(word, candidates, prefix = "") {
+  const typed = word.toLowerCase();
+  let best = null;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    // A prefix ("--interv") is as good as one typo.
+    const d = typed.length >= 3 && candidate.startsWith(typed) ? 1 : editDistance(typed, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== null && bestDistance <= Math.max(1, Math.floor(typed.length / 3)) ? `; did you mean ${prefix}${best}?` : "";
+}
+
+/** Edits (insert, delete, replace, swap two neighbours) between `a` and `b`. */
+function editDistance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /**
@@ -831,10 +1089,23 @@ function hostOf(url) {
 
 async function main(argv, env) {
   const controller = new AbortController();
+  // Until the arguments are read: a usage error of a `--json` run is JSON too.
+  let ctx = { values: { json: argv.includes("--json") } };
   let stoppedBy = null;
+  let told = false;
+  // Ends the ^C line and says, once, what the command leaves behind (`ctx.leftBehind()`: batches still
+  // running, a partial file, as `{ message, …detail for --json }`); the exit code.
+  const interrupted = () => {
+    const code = stoppedBy === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
+    if (told) return code;
+    told = true;
+    if (!ctx.values.json) process.stderr.write("\n");
+    const { message, ...detail } = ctx.leftBehind?.() ?? {};
+    return message ? fail(ctx, message, code, stoppedBy === "SIGINT" ? "interrupted" : "terminated", detail) : code;
+  };
   const stop = (signal) => {
     // A second Ctrl-C does not wait for the request in flight to wind down.
-    if (stoppedBy) process.exit(signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+    if (stoppedBy) process.exit(interrupted());
     stoppedBy = signal;
     controller.abort();
   };
@@ -846,7 +1117,6 @@ async function main(argv, env) {
     throw error;
   });
 
-  let ctx = { values: {} };
   try {
     ctx = configure(argv, env);
     if (ctx.values.help) {
@@ -861,10 +1131,7 @@ async function main(argv, env) {
     return await ctx.command.run(ctx);
   } catch (error) {
     if (error instanceof Exit) return error.code;
-    if (stoppedBy) {
-      if (!ctx.values.json) process.stderr.write("\n");
-      return stoppedBy === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
-    }
+    if (stoppedBy) return interrupted();
     if (error instanceof UsageError) {
       fail(ctx, error.message, EXIT.usage);
       if (!ctx.values.json) process.stderr.write("Run llm-batches --help for the commands and options.\n");
