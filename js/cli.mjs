@@ -571,8 +571,8 @@ async function readRequests(ctx) {
   const report = validateRequests(text, { endpoint: ctx.values.endpoint, provider: ctx.providerName, split: true });
   if (!report.ok) {
     if (ctx.values.json) ctx.out.write(`${json(report)}\n`);
-    const total = printProblems(file, report.errors);
-    process.stderr.write(`llm-batches: ${safe(file)} is not a valid batch input (${count(total, "problem")}); nothing was sent\n`);
+    printProblems(file, report);
+    process.stderr.write(`llm-batches: ${safe(file)} is not a valid batch input (${count(report.problems, "problem")}); nothing was sent\n`);
     throw new Exit(EXIT.invalid);
   }
   return { file, text, report };
@@ -581,26 +581,17 @@ async function readRequests(ctx) {
 const SHOWN_PROBLEMS = 20; // distinct problems printed; the rest are counted
 const SHOWN_RANGES = 10; // line ranges printed for one problem
 
-// validateRequests lists the first 1000 problems, then one entry without a line that counts the rest.
-const UNLISTED = /^(\d+) more problems? not listed$/;
-
 /**
- * Prints the problems of `file` on stderr, each distinct message once with the lines it is on, in
- * the order of its first line: "f:4: …", "f: lines 1–3, 7, 9–12 (8 lines): …". Returns how many
- * problems there are.
+ * Prints the problems of `report` (read from `file`) on stderr, each distinct message once with the
+ * lines it is on, in the order of its first line: "f:4: …", "f: lines 1–3, 7, 9–12 (8 lines): …".
+ * validateRequests lists the first 1,000 and then one entry (no line) that counts the rest, which is
+ * printed last as it is.
  */
-function printProblems(file, errors) {
+function printProblems(file, { errors, problems }) {
+  const listed = problems > errors.length ? errors.slice(0, -1) : errors;
+  const unlisted = errors.slice(listed.length).map(({ message }) => message);
   const groups = new Map();
-  const unlisted = [];
-  let total = 0;
-  for (const { line, message } of errors) {
-    const more = line === null ? UNLISTED.exec(message) : null;
-    if (more) {
-      total += Number(more[1]);
-      unlisted.push(message);
-      continue;
-    }
-    total += 1;
+  for (const { line, message } of listed) {
     const group = groups.get(message) ?? { message, lines: [], times: 0 };
     group.times += 1;
     if (line !== null) group.lines.push(line);
@@ -615,7 +606,6 @@ function printProblems(file, errors) {
     say(`… and ${count(hidden.length, "other problem")}${times > hidden.length ? ` (${times.toLocaleString("en-US")} times)` : ""} not shown; --json lists them all`);
   }
   for (const message of unlisted) say(`${file}: ${message}`);
-  return total;
 }
 
 /** ":4", or ": lines 1–3, 7, 9–12 (8 lines)", or "" for a problem of the whole input. */

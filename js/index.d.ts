@@ -304,7 +304,10 @@ export interface ValidationReport {
   count: number;
   /** Size of the JSONL text in bytes. */
   bytes: number;
-  /** `line` is null for a problem with the whole file. */
+  /** How many problems there are, listed in `errors` or not. */
+  problems: number;
+  /** `line` is null for a problem with the whole file. The first 1,000 problems, then one entry
+   * (line null) saying how many more there are. */
   errors: { line: number | null; message: string }[];
 }
 

@@ -173,6 +173,11 @@ impl Results {
         self.len == 0
     }
 
+    /// The size of its text so far, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.out.as_bytes().len()
+    }
+
     /// The array's JSON text and whether it is all ASCII; the array is empty again afterwards.
     pub fn take(&mut self) -> (Vec<u8>, bool) {
         if self.len == 0 {

@@ -9,7 +9,7 @@
 pub mod config;
 pub mod error;
 pub mod http;
-pub mod json;
+pub use llm_batches_json as json;
 pub mod jsonl;
 pub mod model;
 pub mod providers;

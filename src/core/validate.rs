@@ -21,8 +21,11 @@ pub struct Report {
     pub count: usize,
     /// Size of the input in bytes (without a BOM).
     pub bytes: usize,
-    /// `(line, message)`; `line` 0 means the whole input.
+    /// `(line, message)`; `line` 0 means the whole input. At most [`MAX_REPORTED`] problems, then
+    /// one entry that says how many more there are.
     pub errors: Vec<(usize, String)>,
+    /// How many problems there are in all, listed or not.
+    pub problems: usize,
     /// The `url` of the requests (the endpoint the batch is for).
     pub endpoint: String,
 }
@@ -33,7 +36,7 @@ impl Report {
         self.errors.is_empty()
     }
 
-    /// `{ ok, count, bytes, errors: [{ line, message }] }` (line `null` for the whole input).
+    /// `{ ok, count, bytes, problems, errors: [{ line, message }] }` (line `null` for the whole input).
     pub fn to_json(&self) -> Out {
         let mut out = Out::default();
         let mut object = Object::begin(&mut out);
@@ -43,6 +46,8 @@ impl Report {
         out.u64(self.count as u64);
         object.key(&mut out, "bytes");
         out.u64(self.bytes as u64);
+        object.key(&mut out, "problems");
+        out.u64(self.problems as u64);
         object.key(&mut out, "errors");
         let mut errors = Array::begin(&mut out);
         for (line, message) in &self.errors {
@@ -84,11 +89,11 @@ pub fn validate(text: &[u8], endpoint: &str, provider: &Provider) -> Report {
 /// `whole` (`submitAll` splits the input to fit them instead).
 pub fn validate_with(text: &[u8], endpoint: &str, provider: &Provider, whole: bool) -> Report {
     let text = strip_bom(text);
-    let mut report = Report { count: 0, bytes: text.len(), errors: Vec::new(), endpoint: endpoint.to_owned() };
-    let mut problems = 0usize;
-    let mut problem = |report: &mut Report, line: usize, message: String| {
-        problems += 1;
-        if problems <= MAX_REPORTED {
+    let mut report =
+        Report { count: 0, bytes: text.len(), errors: Vec::new(), problems: 0, endpoint: endpoint.to_owned() };
+    let problem = |report: &mut Report, line: usize, message: String| {
+        report.problems += 1;
+        if report.problems <= MAX_REPORTED {
             report.errors.push((line, message));
         }
     };
@@ -149,8 +154,8 @@ pub fn validate_with(text: &[u8], endpoint: &str, provider: &Provider, whole: bo
         let message = format!("there are {} requests; {} takes at most {max}", report.count, provider.label);
         problem(&mut report, 0, message);
     }
-    if problems > MAX_REPORTED {
-        report.errors.push((0, format!("{} more problems not listed", problems - MAX_REPORTED)));
+    if report.problems > MAX_REPORTED {
+        report.errors.push((0, format!("{} more problems not listed", report.problems - MAX_REPORTED)));
     }
     report
 }
@@ -354,6 +359,7 @@ mod tests {
         let report = check(&"x\n".repeat(MAX_REPORTED + 5));
         assert_eq!(report.errors.len(), MAX_REPORTED + 1);
         assert_eq!(report.errors.last().unwrap().1, "5 more problems not listed");
+        assert_eq!(report.problems, MAX_REPORTED + 5);
     }
 
     #[test]

@@ -470,7 +470,7 @@ test('cli: a UTF-8 BOM is dropped, as the dashboard does: validate, submit and r
   await writeFile(path.join(dir, 'bom.jsonl'), `\ufeff${plain}`);
   const ok = await cli(['validate', 'bom.jsonl', '--json'], offline);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.deepEqual(JSON.parse(ok.stdout), { ok: true, count: 3, bytes: Buffer.byteLength(plain), errors: [] });
+  assert.deepEqual(JSON.parse(ok.stdout), { ok: true, count: 3, bytes: Buffer.byteLength(plain), problems: 0, errors: [] });
   const piped = await cli(['validate', '-'], { ...offline, input: `\ufeff${plain}` });
   assert.equal(piped.code, 0, piped.stderr);
   // Line numbers are the file's: the BOM does not shift them, nor is it a problem of line 1.

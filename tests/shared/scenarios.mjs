@@ -1141,6 +1141,20 @@ export const scenarios = [
       assert.equal(chat.ok, false, "chat completions still need a model");
     },
   },
+  {
+    name: "validateRequests: past 1,000 problems, errors says how many more and problems counts them all",
+    async run(lib) {
+      const good = lib.validateRequests([{ custom_id: "a", method: "POST", url: "/v1/embeddings", body: { model: "m", input: "x" } }]);
+      assert.equal(good.problems, 0);
+      const report = lib.validateRequests("not json\n".repeat(1003));
+      assert.equal(report.ok, false);
+      assert.equal(report.count, 1003);
+      assert.equal(report.problems, 1003);
+      assert.equal(report.errors.length, 1001);
+      assert.deepEqual(report.errors.at(-1), { line: null, message: "3 more problems not listed" });
+      assert.equal(report.errors[999].line, 1000);
+    },
+  },
   // ---- the lifecycle: upload, create, waitFor, results (the mock moves a batch one status a step) ----
   ...["openai", "ppinfra"].map((dialect) => ({
     name: `lifecycle (${dialect}): uploadFile → create → waitFor → results, in order`,

@@ -5,7 +5,7 @@
 //! escapes (lone surrogates too), the same key order and duplicates.
 //!
 //! ```
-//! use llm_batches::core::{Json, Out};
+//! use llm_batches_json::{Json, Out};
 //! let json = Json::parse(br#"{"score": 0.9856906946328695, "big": 123456789012345678901234567890}"#).unwrap();
 //! let mut out = Out::default();
 //! out.raw(json.get("score").unwrap());

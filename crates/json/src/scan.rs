@@ -52,7 +52,7 @@ pub(crate) const PLAIN: u8 = 2;
 /// lone surrogates (and invalid UTF-8) as U+FFFD.
 ///
 /// ```
-/// use llm_batches::core::Json;
+/// use llm_batches_json::Json;
 /// let json = Json::parse(br#"{"n": 0.9856906946328695, "a": "x\ud800", "n": 1e400}"#).unwrap();
 /// assert_eq!(json.get("n").unwrap().text(), b"1e400");
 /// assert_eq!(json.get("a").unwrap().as_str().unwrap(), "x\u{fffd}");
@@ -215,7 +215,7 @@ impl Nesting {
 #[derive(Debug, Clone)]
 pub struct Scanner<'a> {
     pub(crate) b: &'a [u8],
-    pub(crate) i: usize,
+    pub i: usize,
 }
 
 impl<'a> Scanner<'a> {

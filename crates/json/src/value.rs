@@ -34,7 +34,7 @@ impl<'a> Json<'a> {
     }
 
     /// A string without escapes (so its text between the quotes is its content, as bytes).
-    pub(crate) fn is_plain(&self) -> bool {
+    pub fn is_plain(&self) -> bool {
         self.kind == Kind::String && self.flags & PLAIN != 0
     }
 
@@ -62,7 +62,7 @@ impl<'a> Json<'a> {
     }
 
     /// A plain string's content bytes: what is between the quotes when there are no escapes.
-    pub(crate) fn plain_bytes(&self) -> Option<&'a [u8]> {
+    pub fn plain_bytes(&self) -> Option<&'a [u8]> {
         self.is_plain().then(|| self.text.get(1..self.text.len().saturating_sub(1)).unwrap_or_default())
     }
 
