@@ -14,7 +14,7 @@ test:
 # The dashboard on http://127.0.0.1:$(PORT) against the built-in mock provider (no key, no network).
 PORT ?= 8080
 demo: pkg
-	node tests/mock-provider/server.mjs --port $(PORT) --demo --static /=www --static /pkg/=pkg
+	node tests/mock-provider/server.mjs --port $(PORT) --demo --demo-usage --demo-history 124 --static /=www --static /pkg/=pkg
 
 # Each cargo-fuzz target for FUZZ_SECONDS (default 300); crashes land in fuzz/artifacts/.
 fuzz:

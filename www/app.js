@@ -1,12 +1,15 @@
-// The dashboard: connect to a provider, keep its newest batches live with `client.watch`, and open
-// any of them (detail.js) or create one from a JSONL file (create.js). It uses the package exactly
-// as an application would. The API key lives in the client and the key field only, unless the user
-// opts in to sessionStorage; it is never put in a URL, localStorage or the console.
+// The dashboard: connect to a provider, keep its newest batches live with `client.watch`, load
+// older pages on demand (`listAll`, a page at a time) and open any batch by id (`retrieve`); running
+// batches off the newest page are kept live by a second `watch` of their ids. A batch opens in
+// detail.js, a JSONL file becomes one in create.js, and overview.js sums it all up. It uses the
+// package exactly as an application would. The API key lives in the client and the key field only,
+// unless the user opts in to sessionStorage; it is never put in a URL, localStorage or the console.
 import { BatchClient, BatchError, PROVIDERS, isTerminal, usageOf } from "llm-batches";
 import { $, badge, chips, el, progress, show, timeAgo } from "./dom.js";
-import { duration, elapsedMs, etaMs, statusText, valueText } from "./format.js";
+import { cost, count, deadlineMs, duration, elapsedMs, money, statusText, timeLeft, tokens, valueText } from "./format.js";
 import { createDetail } from "./detail.js";
 import { createCreator } from "./create.js";
+import { createOverview } from "./overview.js";
 
 /** The demo presets talk to the mock provider that serves this page, so they need no key. */
 const DEMOS = [
@@ -26,9 +29,12 @@ const PRESETS = {
 };
 const REMEMBER = "llm-batches-dashboard";
 const TIME_REFRESH_MS = 5_000;
+/** What `watch` without ids follows: the newest page, of this many batches. */
+const PAGE = 100;
 
 const ui = {
   connection: $("connection"),
+  connectionLabel: $("connection-label"),
   connect: $("connect"),
   preset: $("preset"),
   baseUrl: $("base-url"),
@@ -39,8 +45,14 @@ const ui = {
   filter: $("filter"),
   search: $("search"),
   newBatch: $("new-batch"),
+  newBatchWhy: $("new-batch-why"),
+  table: $("batches"),
   summary: $("summary"),
   rows: $("rows"),
+  more: $("more"),
+  moreStatus: $("more-status"),
+  loadOlder: $("load-older"),
+  loadAll: $("load-all"),
   announcer: $("announcer"),
 };
 
@@ -50,12 +62,19 @@ const state = {
   baseURL: "",
   batches: new Map(), // id -> the latest Batch
   rows: new Map(), // id -> its <tr>
+  order: [], // every id, newest first
   samples: new Map(), // id -> { at, done }: first sight while in progress, for the ETA
-  watch: null, // AbortController of the running watch
+  watch: null, // AbortController of the watch of the newest page
+  onPage: new Set(), // ids that watch has reported
+  older: null, // { controller, ids }: the watch of running batches off the newest page
+  pager: null, // { controller, iterator } of listAll, for older pages
+  loading: false, // older pages are being read
+  allLoaded: false, // listAll came to its end
   lastUpdate: null, // when the last list page arrived (ms)
   stopped: false, // the watch ended with an error
   troubled: false, // a transient error since the last page
-  pending: [],
+  reachable: false, // the last cycle got through: there is a provider to create batches with
+  pending: [], // { batch, source }: "page", "ids", "list", "id" or "made"
   flushTimer: null,
 };
 
@@ -158,7 +177,8 @@ function restore() {
   return true;
 }
 
-function connect() {
+/** `auto`: on page load (demo, or a remembered key), where the form folds away once connected. */
+function connect({ auto = false } = {}) {
   const preset = PRESETS[ui.preset.value];
   const baseURL = ui.baseUrl.value.trim();
   let url;
@@ -187,17 +207,27 @@ function connect() {
   }
   saveOrForget();
   state.watch?.abort();
-  Object.assign(state, { client, preset, baseURL, lastUpdate: null, stopped: false, troubled: false, pending: [] });
+  stopOlderWatch();
+  stopPager();
+  clearTimeout(state.flushTimer);
+  Object.assign(state, {
+    client, preset, baseURL, lastUpdate: null, stopped: false, troubled: false, reachable: false, pending: [], flushTimer: null,
+    order: [], allLoaded: false, loading: false,
+  });
   state.batches.clear();
   state.rows.clear();
   state.samples.clear();
+  state.onPage.clear();
+  overview.reset();
   detail.close();
   show(ui.alert, "");
   ui.rows.replaceChildren();
-  ui.newBatch.disabled = false;
-  // On a phone the table matters more than the form once connected; the summary reopens it.
-  if (matchMedia("(max-width: 44rem)").matches) ui.connection.open = false;
+  ui.connectionLabel.textContent = ` · ${preset.label} · ${hostOf(baseURL)}`;
+  // Once connected the batches matter more than the form (on a phone always); the summary reopens it.
+  if (auto || matchMedia("(max-width: 44rem)").matches) ui.connection.open = false;
+  renderNewBatch();
   renderSummary();
+  renderMore();
   startWatch();
 }
 
@@ -213,34 +243,109 @@ function startWatch() {
     .watch({
       pollInterval: state.preset.poll,
       signal: controller.signal,
-      onUpdate: (batch) => queue(batch),
-      // Every cycle that got through is what "updated N s ago" counts from, changed or not.
+      onUpdate: (batch) => queue(batch, "page"),
+      // Every cycle that got through is what "updated N s ago" counts from, changed or not, and
+      // a point of the sparkline.
       onCycle: () => {
-        if (state.watch === controller) markFresh();
+        if (state.watch !== controller) return;
+        flushNow();
+        markFresh();
+        overview.sample(state.batches, Date.now());
       },
       // Transient trouble (network, 429, 5xx): the watch backs off and tries again by itself.
       onError: (error) => {
         if (state.watch !== controller) return;
         state.troubled = true;
+        if (unreachable(error)) state.reachable = false;
         alertUser(`${describeError(error)} Retrying…`, "warn");
         renderFreshness();
+        renderNewBatch();
       },
     })
     .catch((error) => {
       if (controller.signal.aborted) return;
       state.watch = null;
       state.stopped = true;
+      state.reachable = false;
+      stopOlderWatch();
       alertUser(describeError(error));
+      // Whatever stopped it (a key refused, a wrong URL) is fixed in the form.
+      ui.connection.open = true;
       renderFreshness();
+      renderNewBatch();
     });
   renderFreshness();
 }
 
+/** Whether an error means no provider is answering (as opposed to one that refuses a request). */
+function unreachable(error) {
+  return !(error instanceof BatchError) || error.kind === "connection" || error.kind === "timeout" || (error.status ?? 0) >= 500;
+}
+
+/** The running batches the newest page does not hold: loaded from older pages, opened by id, or pushed off by newer ones. */
+function offPage() {
+  const ids = [];
+  state.order.forEach((id, index) => {
+    if (!isTerminal(state.batches.get(id)) && (index >= PAGE || !state.onPage.has(id))) ids.push(id);
+  });
+  return ids;
+}
+
+function stopOlderWatch() {
+  state.older?.controller.abort();
+  state.older = null;
+}
+
+/**
+ * Keeps the running batches off the newest page live with a watch of their ids; restarted when
+ * one is added (a watch drops ids by itself as they end). `force`: restart it in any case.
+ */
+function syncOlderWatch(force = false) {
+  if (!state.client || state.stopped || document.hidden) return;
+  const wanted = offPage();
+  const current = state.older?.ids;
+  if (!force && (current ? wanted.every((id) => current.has(id)) : wanted.length === 0)) return;
+  stopOlderWatch();
+  if (wanted.length === 0) return;
+  const controller = new AbortController();
+  const watched = { controller, ids: new Set(wanted) };
+  state.older = watched;
+  state.client
+    .watch({
+      ids: wanted,
+      pollInterval: state.preset.poll,
+      signal: controller.signal,
+      onUpdate: (batch) => {
+        if (state.older === watched) queue(batch, "ids");
+      },
+      // A batch that went away (404) is dropped by the watch; the page watch reports the rest.
+      onError: (error) => {
+        if (state.older === watched && error.status === 404) alertUser(`${describeError(error)} It is no longer followed.`, "warn");
+      },
+    })
+    .then(() => {
+      if (state.older === watched) state.older = null;
+    })
+    .catch((error) => {
+      if (controller.signal.aborted || state.older !== watched) return;
+      state.older = null;
+      alertUser(describeError(error));
+    });
+}
+
 function markFresh() {
+  const first = state.lastUpdate === null;
   state.lastUpdate = Date.now();
   state.troubled = false;
+  state.reachable = true;
   if (ui.alert.dataset.kind === "warn") show(ui.alert, "");
   renderFreshness();
+  renderNewBatch();
+  if (first) {
+    applyFilter();
+    renderSummary();
+    renderMore();
+  }
 }
 
 function renderFreshness() {
@@ -261,15 +366,23 @@ function renderFreshness() {
 }
 
 /** watch() reports a whole page in one go; the table is redrawn once for all of it. */
-function queue(batch) {
-  state.pending.push(batch);
+function queue(batch, source) {
+  state.pending.push({ batch, source });
   state.flushTimer ??= setTimeout(flush, 30);
 }
 
-function upsert(batch) {
-  queue(batch);
+function flushNow() {
   clearTimeout(state.flushTimer);
   flush();
+}
+
+/**
+ * A batch the page got by itself: `"made"` (created or cancelled here: the newest page will list
+ * it) or `"id"` (retrieved by id, wherever it is).
+ */
+function upsert(batch, source = "made") {
+  queue(batch, source);
+  flushNow();
 }
 
 function flush() {
@@ -278,11 +391,15 @@ function flush() {
   const changes = [];
   const touched = new Set();
   let added = false;
-  for (const batch of state.pending.splice(0)) {
+  for (const { batch, source } of state.pending.splice(0)) {
     if (typeof batch?.id !== "string") continue;
     const before = state.batches.get(batch.id);
+    // A batch the page already holds is kept fresh by a watch: a page read a moment ago is no newer.
+    if (source === "list" && before) continue;
     state.batches.set(batch.id, batch);
     touched.add(batch.id);
+    if (source === "page" || (source === "made" && !before)) state.onPage.add(batch.id);
+    overview.observe(batch);
     if (batch.status === "in_progress" && !state.samples.has(batch.id)) {
       state.samples.set(batch.id, { at: now, done: batch.request_counts.completed + batch.request_counts.failed });
     }
@@ -294,10 +411,101 @@ function flush() {
   if (added) reorder();
   applyFilter();
   renderSummary();
+  renderMore();
   detail.refresh(touched);
   if (changes.length) {
     const more = changes.length > 3 ? `, and ${changes.length - 3} more changed` : "";
     announce(`${changes.slice(0, 3).join("; ")}${more}.`);
+  }
+  syncOlderWatch();
+}
+
+// ---- older pages and batches by id -------------------------------------------------------------
+
+function stopPager() {
+  if (!state.pager) return;
+  state.pager.controller.abort();
+  state.pager.iterator.return?.().catch(() => {});
+  state.pager = null;
+}
+
+/**
+ * Reads older pages through `listAll` (which follows each provider's own paging) until `PAGE`
+ * batches new to the page arrived, or every one with `all`. The first call reads the newest page
+ * again: the watch does not say where its page ends.
+ */
+async function loadOlder({ all = false } = {}) {
+  if (state.loading || state.allLoaded || !state.client) return;
+  const client = state.client;
+  if (!state.pager) {
+    const controller = new AbortController();
+    state.pager = { controller, iterator: client.listAll({ limit: PAGE }, { signal: controller.signal }) };
+  }
+  const { iterator } = state.pager;
+  state.loading = true;
+  renderMore();
+  let fresh = 0;
+  try {
+    while (all || fresh < PAGE) {
+      const { value, done } = await iterator.next();
+      if (client !== state.client) return;
+      if (done) {
+        state.allLoaded = true;
+        state.pager = null;
+        break;
+      }
+      if (!state.batches.has(value.id)) fresh += 1;
+      queue(value, "list");
+    }
+  } catch (error) {
+    if (client !== state.client) return;
+    stopPager();
+    alertUser(describeError(error));
+  } finally {
+    if (client === state.client) {
+      state.loading = false;
+      flushNow();
+      renderMore();
+    }
+  }
+  if (client !== state.client) return;
+  announce(fresh ? `Loaded ${count(fresh)} older batch${fresh === 1 ? "" : "es"}.` : "No older batches.");
+}
+
+function renderMore() {
+  const connected = Boolean(state.client) && state.lastUpdate !== null;
+  ui.more.hidden = !connected;
+  if (!connected) return;
+  const n = state.batches.size;
+  let text;
+  if (state.loading) text = `Loading older batches… ${count(n)} so far.`;
+  else if (state.allLoaded) text = `All ${count(n)} batches are loaded.`;
+  else if (state.onPage.size >= PAGE) text = `The newest ${count(n)} batches are loaded; older ones are on further pages.`;
+  else text = `${count(n)} batch${n === 1 ? "" : "es"} loaded.`;
+  ui.moreStatus.textContent = text;
+  ui.loadOlder.hidden = ui.loadAll.hidden = state.allLoaded;
+  ui.loadOlder.disabled = ui.loadAll.disabled = state.loading;
+}
+
+/** Opens batch `id`: from the table, or retrieved from the provider (and kept live if it runs). */
+async function openById(raw) {
+  const id = raw.trim();
+  if (!id || !state.client) return;
+  if (state.batches.has(id)) {
+    detail.open(id);
+    return;
+  }
+  const client = state.client;
+  announce(`Looking up ${id}…`);
+  try {
+    const batch = await client.retrieve(id);
+    if (client !== state.client) return;
+    upsert(batch, "id");
+    detail.open(batch.id);
+  } catch (error) {
+    if (client !== state.client) return;
+    const notFound = error instanceof BatchError && error.status === 404 && error.code !== null;
+    alertUser(notFound ? `${hostOf(state.baseURL)} has no batch “${id}” (404).${error.requestId ? ` (request ${error.requestId})` : ""}` : describeError(error));
   }
 }
 
@@ -307,20 +515,24 @@ function announce(text) {
 
 // ---- the table --------------------------------------------------------------------------------
 
-const COLUMNS = ["ID", "Status", "Progress", "Tokens", "Endpoint", "Created", "Elapsed", "ETA", "Metadata"];
-
-/** "1.2M", "34k", "512": a token count that fits a cell. */
-function tokens(n) {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
-  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
-  return n.toLocaleString("en-US");
-}
+/** The columns; `fact` ones make the one line of facts of a phone's card. */
+const COLUMNS = [
+  ["ID"],
+  ["Status"],
+  ["Progress"],
+  ["Model", "fact"],
+  ["Tokens", "fact num"],
+  ["Cost", "fact num col-cost"],
+  ["Created", "fact"],
+  ["ETA", "fact"],
+  ["Metadata"],
+];
 
 function rowFor(id) {
   let tr = state.rows.get(id);
   if (tr) return tr;
   tr = el("tr");
-  for (const label of COLUMNS) tr.append(el("td", { attrs: { "data-label": label } }));
+  for (const [label, className] of COLUMNS) tr.append(el("td", { className, attrs: { "data-label": label } }));
   const open = el("button", { className: "link", text: id, attrs: { type: "button", "aria-haspopup": "dialog" } });
   open.addEventListener("click", () => detail.open(id));
   tr.cells[0].append(open);
@@ -339,10 +551,10 @@ function renderRow(id, now, moved) {
   const cells = tr.cells;
   cells[1].replaceChildren(badge(batch.status));
   cells[2].replaceChildren(progress(batch.request_counts));
-  const used = usageOf(batch);
-  cells[3].textContent = used ? tokens(used.total_tokens) : "—";
-  cells[3].title = used ? `${used.input_tokens.toLocaleString("en-US")} in, ${used.output_tokens.toLocaleString("en-US")} out` : "";
-  cells[4].replaceChildren(el("code", { text: batch.endpoint ?? "—" }));
+  const model = typeof batch.model === "string" && batch.model ? batch.model : null;
+  cells[3].replaceChildren(...(model ? [el("span", { className: "model", text: model })] : []), el("code", { className: "endpoint", text: batch.endpoint ?? "—" }));
+  cells[3].classList.toggle("none", !model);
+  renderTokens(tr, batch);
   cells[8].replaceChildren(chips(batch.metadata, 3));
   renderTimes(tr, batch, now);
   tr.classList.toggle("running", !isTerminal(batch));
@@ -353,13 +565,35 @@ function renderRow(id, now, moved) {
   }
 }
 
+/** Tokens and, with prices, what they cost. */
+function renderTokens(tr, batch) {
+  const [tokenCell, costCell] = [tr.cells[4], tr.cells[5]];
+  const used = usageOf(batch);
+  tokenCell.textContent = used ? tokens(used.total_tokens) : "—";
+  tokenCell.title = used ? `${count(used.input_tokens)} in, ${count(used.output_tokens)} out` : "";
+  tokenCell.classList.toggle("none", !used);
+  const spent = cost(used, overview.prices);
+  costCell.textContent = spent === null ? "—" : money(spent);
+  costCell.classList.toggle("none", spent === null);
+  // Nothing used yet (a batch still validating): said quietly, and not at all on a phone's card.
+  const zero = Boolean(used) && used.total_tokens === 0;
+  tokenCell.classList.toggle("zero", zero);
+  costCell.classList.toggle("zero", zero);
+}
+
+/** Created (and, once ended, how long it took) and what is left of it. */
 function renderTimes(tr, batch, now) {
   const cells = tr.cells;
-  cells[5].replaceChildren(timeAgo(batch.created_at, now));
+  const created = [timeAgo(batch.created_at, now)];
   const elapsed = elapsedMs(batch, now);
-  cells[6].textContent = elapsed === null ? "—" : duration(elapsed);
-  const eta = etaMs(batch, state.samples.get(batch.id), now);
-  cells[7].textContent = eta === null ? "—" : `~${duration(eta)}`;
+  if (isTerminal(batch) && elapsed !== null) created.push(el("span", { className: "took", text: `took ${duration(elapsed)}` }));
+  cells[6].replaceChildren(...created);
+  const left = timeLeft(batch, state.samples.get(batch.id), now);
+  cells[7].replaceChildren(el("span", { className: `eta is-${left.kind}`, text: left.text, title: left.title }));
+  cells[7].classList.toggle("none", left.kind === "none");
+  // A phone's card says one of the two: what is left, or else when it was created.
+  cells[6].classList.toggle("none", left.kind !== "none");
+  tr.classList.toggle("overdue", left.kind === "overdue");
 }
 
 function createdOf(batch) {
@@ -368,17 +602,23 @@ function createdOf(batch) {
 
 /** Newest first, as providers list them. */
 function reorder() {
-  const ids = [...state.batches.keys()].sort((a, b) => {
+  state.order = [...state.batches.keys()].sort((a, b) => {
     const x = state.batches.get(a);
     const y = state.batches.get(b);
     return createdOf(y) - createdOf(x) || (a < b ? 1 : a > b ? -1 : 0);
   });
-  ui.rows.replaceChildren(...ids.map((id) => state.rows.get(id)));
+  ui.rows.replaceChildren(...state.order.map((id) => state.rows.get(id)));
 }
 
-function matches(batch, filter, query) {
+function isOverdue(batch, now) {
+  const left = deadlineMs(batch, now);
+  return left !== null && left <= 0;
+}
+
+function matches(batch, filter, query, now) {
   if (filter === "running" && isTerminal(batch)) return false;
-  if (filter && filter !== "running" && batch.status !== filter) return false;
+  if (filter === "overdue" && !isOverdue(batch, now)) return false;
+  if (filter && filter !== "running" && filter !== "overdue" && batch.status !== filter) return false;
   if (!query) return true;
   const words = [batch.id, batch.endpoint, batch.model];
   for (const [key, value] of Object.entries(batch.metadata ?? {})) words.push(key, valueText(value), `${key}=${valueText(value)}`);
@@ -386,21 +626,52 @@ function matches(batch, filter, query) {
 }
 
 let emptyRow = null;
+let emptyKey = null;
+
+/** The query could be a batch id: one word. */
+const idLike = (query) => query !== "" && !/\s/.test(query) && query.length <= 200;
 
 function applyFilter() {
   const filter = ui.filter.value;
-  const query = ui.search.value.trim().toLowerCase();
+  const raw = ui.search.value.trim();
+  const query = raw.toLowerCase();
+  const now = Date.now();
   let shown = 0;
   for (const [id, tr] of state.rows) {
-    const visible = matches(state.batches.get(id), filter, query);
+    const visible = matches(state.batches.get(id), filter, query, now);
     tr.hidden = !visible;
     if (visible) shown += 1;
   }
+  const key = shown === 0 && state.lastUpdate !== null ? JSON.stringify([state.batches.size > 0, raw, state.allLoaded, state.loading]) : null;
+  // The same message stays the same node, so a focused button in it keeps its focus.
+  if (key !== null && key === emptyKey && emptyRow) {
+    if (emptyRow.parentNode !== ui.rows || emptyRow !== ui.rows.lastElementChild) ui.rows.append(emptyRow);
+    return shown;
+  }
   emptyRow?.remove();
   emptyRow = null;
-  if (shown === 0 && state.lastUpdate !== null) {
-    const text = state.batches.size ? "No batch matches the filter." : "No batches yet.";
-    emptyRow = el("tr", { className: "empty" }, el("td", { text, attrs: { colspan: String(COLUMNS.length) } }));
+  emptyKey = key;
+  if (key !== null) {
+    const cell = el("td", { attrs: { colspan: String(COLUMNS.length) } });
+    emptyRow = el("tr", { className: "empty" }, cell);
+    if (!state.batches.size) cell.append("No batches yet.");
+    else {
+      const loaded = state.allLoaded ? "" : " loaded";
+      cell.append(el("p", { text: raw ? `No${loaded} batch matches “${raw}”.` : `No${loaded} batch matches the filter.` }));
+      const actions = el("p", { className: "actions" });
+      if (raw && idLike(raw)) {
+        const open = el("button", { text: `Open “${raw}” by id`, attrs: { type: "button", "data-action": "open-id" } });
+        open.addEventListener("click", () => openById(raw));
+        actions.append(open);
+      }
+      if (!state.allLoaded) {
+        const older = el("button", { text: "Search older pages too", attrs: { type: "button", "data-action": "search-older" } });
+        older.disabled = state.loading;
+        older.addEventListener("click", () => loadOlder({ all: true }));
+        actions.append(older);
+      }
+      if (actions.childNodes.length) cell.append(actions);
+    }
     ui.rows.append(emptyRow);
   }
   return shown;
@@ -408,36 +679,76 @@ function applyFilter() {
 
 function renderSummary() {
   const all = [...state.batches.values()];
+  const now = Date.now();
   const running = all.filter((b) => !isTerminal(b)).length;
-  const shown = [...state.rows.values()].filter((tr) => !tr.hidden).length;
+  const shownBatches = [];
+  for (const [id, tr] of state.rows) if (!tr.hidden) shownBatches.push(state.batches.get(id));
+  const connected = Boolean(state.client) && (state.lastUpdate !== null || all.length > 0);
   if (!state.client) ui.summary.textContent = "Not connected.";
-  else if (state.lastUpdate === null && all.length === 0) ui.summary.textContent = `Waiting for ${state.preset.label}…`;
+  else if (!connected) ui.summary.textContent = `Waiting for ${state.preset.label}…`;
   else {
-    const filtered = shown < all.length ? ` · ${shown} shown` : "";
-    // Tokens of the batches on show that say (OpenAI's); the detail counts any other from its results.
-    let total = 0;
-    for (const [id, tr] of state.rows) if (!tr.hidden) total += usageOf(state.batches.get(id))?.total_tokens ?? 0;
-    const spent = total ? ` · ${tokens(total)} tokens` : "";
-    ui.summary.textContent = `${all.length} batches from ${state.preset.label} · ${running} running${filtered}${spent}`;
+    const filtered = shownBatches.length < all.length ? ` · ${count(shownBatches.length)} shown` : "";
+    const older = !state.allLoaded && state.onPage.size >= PAGE ? " · older pages not loaded" : "";
+    ui.summary.textContent = `${count(all.length)} batches from ${state.preset.label} · ${count(running)} running${filtered}${older}`;
   }
+  overview.render({ all, shown: shownBatches, nowMs: now, connected });
+  ui.table.classList.toggle("priced", Boolean(overview.prices));
   for (const option of ui.filter.options) {
     if (!option.value) continue;
-    const n = option.value === "running" ? running : all.filter((b) => b.status === option.value).length;
-    option.textContent = `${option.value === "running" ? "Running" : statusText(option.value)} (${n})`;
+    let n;
+    if (option.value === "running") n = running;
+    else if (option.value === "overdue") n = all.filter((b) => isOverdue(b, now)).length;
+    else n = all.filter((b) => b.status === option.value).length;
+    const name = { running: "Running", overdue: "Overdue" }[option.value] ?? statusText(option.value);
+    option.textContent = `${name} (${n})`;
   }
+}
+
+/** "New batch…" needs a provider that answers. */
+function renderNewBatch() {
+  const can = canCreate();
+  ui.newBatch.disabled = !can;
+  let why = "";
+  if (!state.client) why = "Connect to a provider first.";
+  else if (state.stopped) why = "The connection stopped: see the message above.";
+  else if (!can && state.lastUpdate === null) why = `Waiting for ${state.preset.label} to answer.`;
+  else if (!can) why = `${hostOf(state.baseURL)} cannot be reached right now.`;
+  ui.newBatchWhy.textContent = why;
+  ui.newBatch.title = why;
+}
+
+function canCreate() {
+  return Boolean(state.client) && state.reachable && !state.stopped;
 }
 
 function refreshTimes() {
   if (document.hidden) return;
   const now = Date.now();
   for (const [id, tr] of state.rows) renderTimes(tr, state.batches.get(id), now);
+  renderSummary();
+}
+
+function refreshCosts() {
+  for (const [id, tr] of state.rows) renderTokens(tr, state.batches.get(id));
+  renderSummary();
+  detail.refresh(new Set(state.batches.keys()));
 }
 
 // ---- wiring -----------------------------------------------------------------------------------
 
+const overview = createOverview();
 const app = {
   get client() {
     return state.client;
+  },
+  get canCreate() {
+    return canCreate();
+  },
+  get prices() {
+    return overview.prices;
+  },
+  get samples() {
+    return state.samples;
   },
   batches: state.batches,
   describeError,
@@ -446,6 +757,7 @@ const app = {
 };
 const detail = createDetail(app);
 const creator = createCreator(app);
+overview.onPrices = refreshCosts;
 
 ui.connect.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -463,15 +775,31 @@ for (const input of [ui.filter, ui.search]) {
     renderSummary();
   });
 }
-ui.newBatch.addEventListener("click", () => creator.open());
+// Enter opens the one batch the search leaves, or looks the text up as an id.
+ui.search.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.isComposing) return;
+  event.preventDefault();
+  const raw = ui.search.value.trim();
+  if (!raw) return;
+  const shown = [...state.rows].filter(([, tr]) => !tr.hidden).map(([id]) => id);
+  if (shown.length === 1) detail.open(shown[0]);
+  else if (shown.length === 0 && idLike(raw)) openById(raw);
+});
+ui.newBatch.addEventListener("click", () => {
+  if (canCreate()) creator.open();
+});
+ui.loadOlder.addEventListener("click", () => loadOlder());
+ui.loadAll.addEventListener("click", () => loadOlder({ all: true }));
 document.addEventListener("visibilitychange", () => {
   if (document.hidden) {
     state.watch?.abort();
     state.watch = null;
+    stopOlderWatch();
     renderFreshness();
   } else {
     refreshTimes();
     startWatch();
+    syncOlderWatch(true);
   }
 });
 setInterval(renderFreshness, 1_000);
@@ -479,4 +807,4 @@ setInterval(refreshTimes, TIME_REFRESH_MS);
 
 fillPresets();
 if (!restore()) selectPreset("demo-openai");
-if (PRESETS[ui.preset.value].demo || ui.apiKey.value) connect();
+if (PRESETS[ui.preset.value].demo || ui.apiKey.value) connect({ auto: true });

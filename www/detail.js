@@ -3,7 +3,7 @@
 // update touched.
 import { isTerminal, usageOf } from "llm-batches";
 import { $, badge, chips, el, progress, show } from "./dom.js";
-import { count, exact, isoTime, relative, statusText, TIMELINE } from "./format.js";
+import { cost, count, duration, exact, isoTime, money, notRun, relative, statusText, timeLeft, TIMELINE } from "./format.js";
 
 const PREVIEW_ROWS = 20;
 const RESULT_CHARS = 240;
@@ -72,6 +72,14 @@ export function createDetail(app) {
     const facts = el("p", { className: "facts" }, el("code", { text: batch.endpoint ?? "—" }));
     if (typeof batch.model === "string") facts.append(" · ", el("span", { text: batch.model }));
     if (typeof batch.completion_window === "string") facts.append(` · window ${batch.completion_window}`);
+    const left = timeLeft(batch, app.samples.get(batch.id), now);
+    if (left.kind === "overdue") {
+      facts.append(" · ", el("strong", { className: "warn-text", text: `overdue: its window ended ${duration(now - batch.expires_at * 1000)} ago` }));
+    } else if (left.kind === "eta") {
+      facts.append(` · done in ${left.text}`);
+    } else if (left.kind !== "none") {
+      facts.append(" · ", el("span", { className: left.kind === "late" ? "warn-text" : "", text: left.kind === "late" ? `${left.text}: too soon to finish at this rate` : left.text }));
+    }
     ui.summary.replaceChildren(badge(batch.status), progress(batch.request_counts), facts);
 
     const steps = TIMELINE.filter(([key]) => typeof batch[key] === "number").map(([key, label]) => [batch[key], label, key]);
@@ -90,7 +98,11 @@ export function createDetail(app) {
     );
 
     const { total, completed, failed } = batch.request_counts;
-    const pairs = [["total", total], ["completed", completed], ["failed", failed], ["remaining", Math.max(0, total - completed - failed)]];
+    // What is left runs later while the batch runs; once it has ended early, it never will.
+    const never = notRun(batch);
+    const pairs = [["total", total], ["completed", completed], ["failed", failed]];
+    if (never === null) pairs.push(["remaining", Math.max(0, total - completed - failed)]);
+    else if (never > 0 || batch.status !== "completed") pairs.push(["not run", never]);
     ui.counts.replaceChildren(...pairs.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: count(v) })]));
 
     ui.meta.replaceChildren(chips(batch.metadata));
@@ -123,10 +135,13 @@ export function createDetail(app) {
   function renderTokens(batch) {
     const used = usageOf(batch) ?? counted.get(batch.id);
     if (used) {
-      const pairs = [["input", used.input_tokens], ["output", used.output_tokens], ["total", used.total_tokens], ["cached", used.cached_tokens]];
-      const list = el("dl", { className: "pairs" }, ...pairs.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: count(v) })]));
+      const pairs = [["input", count(used.input_tokens)], ["output", count(used.output_tokens)], ["total", count(used.total_tokens)], ["cached", count(used.cached_tokens)]];
+      const spent = cost(used, app.prices);
+      if (spent !== null) pairs.push(["cost", money(spent)]);
+      const list = el("dl", { className: "pairs" }, ...pairs.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
       const from = usageOf(batch) ? "as the provider reports it" : `added up from ${count(used.requests)} results`;
-      ui.tokens.replaceChildren(list, el("p", { className: "muted", text: from }));
+      const priced = spent === null ? "" : ", priced as set under Prices";
+      ui.tokens.replaceChildren(list, el("p", { className: "muted", text: `${from}${priced}` }));
       return;
     }
     if (!isTerminal(batch)) {

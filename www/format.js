@@ -16,6 +16,7 @@ export const TIMELINE = [
 ];
 
 const ENDED_AT = ["completed_at", "failed_at", "expired_at", "cancelled_at"];
+const ENDED = new Set(["completed", "failed", "expired", "cancelled"]);
 
 /** A status as words (`in_progress` -> `in progress`); anything unknown exactly as sent. */
 export function statusText(status) {
@@ -35,6 +36,43 @@ export function percent(part, total) {
 
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 export const count = (n) => integer.format(n);
+
+/** "1.2M", "34k", "512": a token count that fits a cell. */
+export function tokens(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
+  return count(n);
+}
+
+/**
+ * What `usage` (`usageOf`'s shape) costs at `prices` (`{ input, output }`, per million tokens; a
+ * price left out counts as 0), or null without usage or prices. Cached input is priced as input.
+ */
+export function cost(usage, prices) {
+  if (!usage || !prices) return null;
+  return (usage.input_tokens * (prices.input ?? 0) + usage.output_tokens * (prices.output ?? 0)) / 1e6;
+}
+
+const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const cents = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumSignificantDigits: 2 });
+
+/** `$12.34`; below a cent two significant digits (`$0.0034`), below that `<$0.0001`; `$0.00` for nothing at all. */
+export function money(amount) {
+  if (amount > 0 && amount < 0.0001) return "<$0.0001";
+  if (amount > 0 && amount < 0.01) return cents.format(amount);
+  return dollars.format(amount);
+}
+
+/**
+ * A price per million tokens as typed (`"2.50"`, `"0,15"`), or null when empty or not a number
+ * of zero or more.
+ */
+export function parsePrice(text) {
+  const trimmed = String(text ?? "").trim().replace(",", ".");
+  if (trimmed === "") return null;
+  const n = Number(trimmed);
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
 
 export function bytes(n) {
   if (n < 1024) return `${n} B`;
@@ -104,6 +142,52 @@ export function rate(batch, sample, nowMs) {
     if (spent > 0) return done / spent;
   }
   return null;
+}
+
+/** Milliseconds until the batch's completion window closes (negative once past it), or null when it has ended or has no deadline. */
+export function deadlineMs(batch, nowMs) {
+  if (ENDED.has(batch.status) || typeof batch.expires_at !== "number") return null;
+  return batch.expires_at * 1000 - nowMs;
+}
+
+/** Requests of an ended batch that never ran (it failed, expired or was cancelled first); null while it runs. */
+export function notRun(batch) {
+  if (!ENDED.has(batch.status)) return null;
+  const { total, completed, failed } = batch.request_counts;
+  return Math.max(0, total - completed - failed);
+}
+
+/** A deadline this close is worth a word even without a rate to compare it with. */
+export const SOON_MS = 6 * 3_600_000;
+
+/**
+ * What the ETA column says: `{ kind, text, title }`. `kind` is `eta` (it should finish in time:
+ * "~4 min"), `late` (at this rate it will not finish before its window closes: "expires in 2 h"),
+ * `expires` (no rate yet, and the window closes within SOON_MS: "expires in 3 h"), `overdue` (the
+ * window has closed but the provider has not ended it) or `none` ("—": ended, or nothing to say
+ * yet; `title` still tells when the window closes).
+ */
+export function timeLeft(batch, sample, nowMs) {
+  const none = { kind: "none", text: "—", title: "" };
+  if (ENDED.has(batch.status)) return none;
+  const left = deadlineMs(batch, nowMs);
+  const window = typeof batch.completion_window === "string" ? `${batch.completion_window} ` : "";
+  if (left !== null && left <= 0) {
+    return { kind: "overdue", text: "overdue", title: `Its ${window}completion window ended ${duration(-left)} ago (${exact(batch.expires_at)}), and the provider has not ended it yet.` };
+  }
+  const eta = etaMs(batch, sample, nowMs);
+  // A deadline to the minute is precise enough.
+  const until = left === null ? null : duration(left < 60_000 ? left : Math.round(left / 60_000) * 60_000);
+  const closes = left === null ? "" : `The window closes in ${until} (${exact(batch.expires_at)}).`;
+  if (eta !== null && (left === null || eta <= left)) {
+    return { kind: "eta", text: `~${duration(eta)}`, title: `Done in about ${duration(eta)} at the rate seen so far. ${closes}`.trim() };
+  }
+  if (left === null) return none;
+  if (eta !== null) {
+    return { kind: "late", text: `expires in ${until}`, title: `At the rate seen so far it needs ~${duration(eta)} more: it will not finish before its window closes. ${closes}` };
+  }
+  if (left > SOON_MS) return { ...none, title: closes };
+  return { kind: "expires", text: `expires in ${until}`, title: closes };
 }
 
 /** Milliseconds left at the observed rate, or null when unknown or not running. */

@@ -5,6 +5,14 @@
 //
 //   const mock = await startMock({ demo: true });            // real time: a few minutes of motion
 //   const mock = await startMock({ demo: { speed: 20 } });   // 20× faster, for tests
+//   const mock = await startMock({ demo: { usage: true, history: 124 } }); // 143 OpenAI batches, with model and usage
+//
+// `usage: true` has the OpenAI batches report `model` and `usage` as OpenAI's do since September
+// 2025 (the tokens of the requests that succeeded so far, as their results count them).
+// `history: N` puts N more OpenAI batches behind the 19, created 6.5 to 26 hours before start (in
+// real time, whatever the speed, since their 24 h windows are real): most ended long ago
+// (completed, some failed, expired or cancelled), and every third of the oldest 39 is still
+// running (job `reindex-shard-…`), the oldest of them past its deadline.
 //
 // They are ordinary LiveBatches (lifecycle.mjs); only their clocks differ: each is built with its
 // clock pinned to its creation time in the past, and a scheduled cancellation is a cancel() made
@@ -14,6 +22,7 @@ import { fileMaker } from './api.mjs';
 import { BatchStore } from './data.mjs';
 import { dialectNamed } from './dialects.mjs';
 import { LiveBatch } from './lifecycle.mjs';
+import { EMBEDDING_TOKENS, USAGE } from './results.mjs';
 
 const MIN = 60;
 const HOUR = 3600;
@@ -88,6 +97,81 @@ const ROUTED = {
   ],
 };
 
+/** Where `history` spreads its batches: created this long before start, newest to oldest. */
+const HISTORY_NEWEST = 6.5 * HOUR;
+const HISTORY_OLDEST = 26 * HOUR;
+/** Of the oldest this many history batches, every third is still running. */
+const HISTORY_RUNNING_SPAN = 39;
+const HISTORY_JOBS = [
+  ['daily-digest', 'gpt-4o-mini', CHAT],
+  ['embed-catalog', 'text-embedding-3-small', EMBED],
+  ['summaries', 'gpt-4.1-mini', RESPONSES],
+  ['translate', 'gpt-4o-mini', CHAT],
+  ['classify', 'gpt-4o', CHAT],
+  ['support-triage', 'gpt-4.1-mini', CHAT],
+];
+
+/**
+ * The specs of `n` history batches, newest first, in real seconds (`real: true`). Deterministic:
+ * the same `n` always gives the same batches.
+ */
+export function historySpecs(n) {
+  const specs = [];
+  const spacing = n > 1 ? (HISTORY_OLDEST - HISTORY_NEWEST) / (n - 1) : 0;
+  for (let i = 0; i < n; i += 1) {
+    const fromOldest = n - 1 - i;
+    const age = Math.round(HISTORY_NEWEST + i * spacing);
+    const total = 20 + ((i * 53) % 30) * 10;
+    if (fromOldest < HISTORY_RUNNING_SPAN && fromOldest % 3 === 0) {
+      // In progress since `f` of its age: a step longer than that, so it has not finished yet.
+      const f = 0.55 + 0.1 * ((fromOldest / 3) % 4);
+      const shard = String(fromOldest / 3 + 1).padStart(2, '0');
+      specs.push({ real: true, age, step: Math.round(age * f), total, model: 'gpt-4o-mini', metadata: { job: `reindex-shard-${shard}`, team: 'search' } });
+      continue;
+    }
+    const [job, model, endpoint] = HISTORY_JOBS[i % HISTORY_JOBS.length];
+    const spec = { real: true, age, step: 20 * MIN, total, model, endpoint, metadata: { job: `${job}-${String(n - i).padStart(3, '0')}` } };
+    if (i % 10 === 7) spec.outcome = 'fail';
+    // Expired halfway through, at the end of its window where it is old enough to have one behind it.
+    else if (i % 13 === 5) Object.assign(spec, { outcome: 'expire', step: Math.min(12 * HOUR, Math.round(age / 2.2)) });
+    else if (i % 17 === 11) Object.assign(spec, { step: 2 * HOUR, cancel: -Math.round(age * 0.8) });
+    else if (i % 4 === 1) spec.failEvery = 20;
+    specs.push(spec);
+  }
+  return specs;
+}
+
+/**
+ * A LiveBatch that also says `model` and `usage`, where OpenAI puts them: `usage` counts the
+ * requests that succeeded so far with the tokens their answers report (results.mjs).
+ */
+class ReportingBatch extends LiveBatch {
+  #model;
+
+  constructor({ model, ...rest }) {
+    super(rest);
+    this.#model = model;
+  }
+
+  view(ctx) {
+    const view = super.view(ctx);
+    const { metadata, ...batch } = view.batch;
+    const succeeded = batch.request_counts.completed;
+    const embed = batch.endpoint === EMBED;
+    const input = succeeded * (embed ? EMBEDDING_TOKENS : USAGE.input);
+    const output = embed ? 0 : succeeded * USAGE.output;
+    const usage = {
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input + output,
+    };
+    const { id, object, endpoint, ...later } = batch;
+    return { ...view, batch: { id, object, endpoint, model: this.#model, ...later, usage, metadata } };
+  }
+}
+
 /** What request `n` of a routed spec asks for beyond its question. */
 function asks({ failEvery, outcome }, n) {
   return { ...(failEvery && n % failEvery === 0 ? { fail: true } : {}), ...(n === 1 && outcome ? { mock_outcome: outcome } : {}) };
@@ -145,31 +229,35 @@ const oldestFirst = (specs) => [...specs].sort((a, b) => b.age - a.age);
 
 /**
  * Replaces the OpenAI, PPInfra, Anthropic and Mistral batches of `state` (server.mjs' MockState)
- * with the demo's, timed from `state.clock.now()`. `speed` divides every age and step.
+ * with the demo's, timed from `state.clock.now()`. `speed` divides every age and step (but those
+ * of `history`); `usage` and `history` as described at the top.
  */
-export function seedDemo(state, { speed = 1 } = {}) {
+export function seedDemo(state, { speed = 1, usage = false, history = 0 } = {}) {
   if (!(speed > 0)) throw new Error(`demo speed must be positive, got ${speed}`);
+  if (!Number.isInteger(history) || history < 0) throw new Error(`demo history must be a whole number of batches, got ${history}`);
   const start = state.clock.now();
-  const ms = (seconds) => Math.round((seconds * 1000) / speed);
-  for (const [name, specs] of Object.entries(BATCHES)) {
+  const ms = (seconds, real = false) => Math.round((seconds * 1000) / (real ? 1 : speed));
+  for (const [name, demoSpecs] of Object.entries(BATCHES)) {
     const dialect = dialectNamed(name);
     const { files } = state.stores[name];
     const batches = new BatchStore([], dialect, state.clock);
+    const specs = name === 'openai' ? [...historySpecs(history), ...demoSpecs] : demoSpecs;
+    const Batch = usage && name === 'openai' ? ReportingBatch : LiveBatch;
     for (const spec of oldestFirst(specs)) {
-      const createdMs = start - ms(spec.age);
+      const createdMs = start - ms(spec.age, spec.real);
       const input = files.add({
         id: state.newId('file'), filename: `${spec.metadata.job}.jsonl`, purpose: 'batch', content: inputJsonl(spec), createdMs,
       });
-      const { clock, pinAt, release } = pinnedClock(state, createdMs, ms(spec.step));
+      const { clock, pinAt, release } = pinnedClock(state, createdMs, ms(spec.step, spec.real));
       const metadata = { ...spec.metadata };
       if (spec.outcome) metadata.outcome = spec.outcome;
       const params = { input_file_id: input.file.id, endpoint: spec.endpoint ?? CHAT, completion_window: '24h', metadata };
       const makeFile = fileMaker({ files, newId: state.newId, clock: state.clock });
-      const batch = new LiveBatch({ id: state.newId('batch'), dialect, params, input: input.content, clock, makeFile });
+      const batch = new Batch({ id: state.newId('batch'), dialect, params, input: input.content, clock, makeFile, model: spec.model });
       // LiveBatch read its outcome while being built; the dashboard need not see the stage direction.
       delete metadata.outcome;
       if (spec.cancel !== undefined) {
-        pinAt(start + ms(spec.cancel));
+        pinAt(start + ms(spec.cancel, spec.real));
         batch.cancel();
       }
       release();

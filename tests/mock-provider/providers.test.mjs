@@ -1019,4 +1019,52 @@ describe('demo data', () => {
       await demo.close();
     }
   });
+
+  test('usage and history: 143 OpenAI batches with model and usage, 13 running past the first page, some overdue', async () => {
+    const demo = await startMock({ demo: { usage: true, history: 124 } });
+    try {
+      const all = demo.batches('openai');
+      assert.equal(all.length, 143);
+      const ended = new Set(['completed', 'failed', 'expired', 'cancelled']);
+      const older = all.slice(100).filter((b) => !ended.has(b.status));
+      assert.equal(older.length, 13, 'running batches beyond the newest page of 100');
+      assert.ok(older.every((b) => b.status === 'in_progress' && b.metadata.job.startsWith('reindex-shard-')));
+      const now = Date.now() / 1000;
+      const overdue = older.filter((b) => b.expires_at < now);
+      assert.ok(overdue.length >= 3 && overdue.length < older.length, `some, not all, past their deadline (${overdue.length})`);
+      assert.ok(new Set(all.map((b) => b.status)).size >= 6, 'every kind of ending among them');
+      // The order OpenAI sends them in, and usage that agrees with the results.
+      const done = all.find((b) => b.status === 'completed' && b.endpoint === '/v1/chat/completions' && b.request_counts.failed > 0);
+      assert.deepEqual(Object.keys(done).slice(0, 4), ['id', 'object', 'endpoint', 'model']);
+      assert.deepEqual(Object.keys(done).slice(-2), ['usage', 'metadata']);
+      const res = await fetch(`${demo.url}/openai/v1/files/${done.output_file_id}/content`, { headers: { authorization: `Bearer ${KEY}` } });
+      const answers = lines(await res.text()).map((line) => line.response.body.usage);
+      assert.equal(answers.length, done.request_counts.completed);
+      const sum = (key) => answers.reduce((n, u) => n + u[key], 0);
+      assert.deepEqual(
+        [done.usage.input_tokens, done.usage.output_tokens, done.usage.total_tokens],
+        [sum('prompt_tokens'), sum('completion_tokens'), sum('total_tokens')],
+      );
+      const embed = all.find((b) => b.status === 'completed' && b.endpoint === '/v1/embeddings');
+      assert.equal(embed.usage.output_tokens, 0);
+      assert.ok(embed.usage.input_tokens > 0);
+      // The other dialects are as they were.
+      assert.equal(demo.batches('ppinfra').length, 12);
+      assert.ok(demo.batches('ppinfra').every((b) => !('usage' in b)));
+    } finally {
+      await demo.close();
+    }
+  });
+
+  test('without usage or history the OpenAI demo batches are as before', async () => {
+    const demo = await startMock({ demo: true });
+    try {
+      const all = demo.batches('openai');
+      assert.equal(all.length, 19);
+      assert.ok(all.every((b) => !('usage' in b) && !('model' in b)));
+      assert.equal(all.at(-1).id, 'batch_0001');
+    } finally {
+      await demo.close();
+    }
+  });
 });

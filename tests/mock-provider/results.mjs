@@ -15,6 +15,9 @@ export const failureMessage = (request) => request.failure ?? `Mock failure of $
 /** Token counts of every mock answer. */
 export const USAGE = { input: 10, output: 8 };
 
+/** The input tokens of every mock embedding (embeddings have no output tokens). */
+export const EMBEDDING_TOKENS = 8;
+
 /**
  * Stores `lines` as a JSONL file through the batch's `makeFile` and returns its id, or writes
  * nothing and returns null when there are none (unless `keepEmpty`: Azure's empty error file).
@@ -31,7 +34,7 @@ export function openaiBody(endpoint, request, createdSecs) {
       object: 'list',
       data: [{ object: 'embedding', index: 0, embedding: [0.0023, -0.0091, 0.0154] }],
       model: request.model,
-      usage: { prompt_tokens: 8, total_tokens: 8 },
+      usage: { prompt_tokens: EMBEDDING_TOKENS, total_tokens: EMBEDDING_TOKENS },
     };
   }
   return {

@@ -8,6 +8,7 @@
 //   await mock.close();
 //
 // CLI: node tests/mock-provider/server.mjs [--port 8080] [--static /=www] [--static /pkg/=pkg] [--demo]
+//      [--demo-speed X] [--demo-usage] [--demo-history N]   (demo.mjs' options; any of them implies --demo)
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { realpathSync } from 'node:fs';
@@ -362,8 +363,13 @@ function parseCli(argv) {
       port: { type: 'string', default: '0' },
       static: { type: 'string', multiple: true, default: [] },
       demo: { type: 'boolean', default: false },
+      'demo-speed': { type: 'string' },
+      'demo-usage': { type: 'boolean', default: false },
+      'demo-history': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) return { help: true };
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
   const mounts = {};
@@ -372,11 +378,36 @@ function parseCli(argv) {
     if (eq <= 0) throw new Error(`bad --static ${spec}: expected /prefix/=directory`);
     mounts[spec.slice(0, eq)] = path.resolve(spec.slice(eq + 1));
   }
-  return { port, static: mounts, demo: values.demo };
+  return { port, static: mounts, demo: demoOptions(values) };
 }
+
+/** `--demo` and its options -> `startMock`'s `demo` (false without any of them). */
+function demoOptions(values) {
+  const speed = values['demo-speed'] === undefined ? 1 : Number(values['demo-speed']);
+  if (!(speed > 0)) throw new Error(`bad --demo-speed ${values['demo-speed']}: expected a positive number`);
+  const history = values['demo-history'] === undefined ? 0 : Number(values['demo-history']);
+  if (!Number.isInteger(history) || history < 0) throw new Error(`bad --demo-history ${values['demo-history']}: expected a whole number`);
+  const asked = values.demo || values['demo-usage'] || values['demo-speed'] !== undefined || values['demo-history'] !== undefined;
+  return asked ? { speed, usage: values['demo-usage'], history } : false;
+}
+
+const HELP = `usage: node tests/mock-provider/server.mjs [options]
+
+  --port N             listen on 127.0.0.1:N (default: any free port)
+  --static /P/=DIR     serve DIR under /P/ (repeatable)
+  --demo               serve demo.mjs' batches (what make demo shows)
+  --demo-speed X       the demo X times faster (default 1)
+  --demo-usage         demo OpenAI batches report model and usage, as OpenAI's do
+  --demo-history N     N more, older OpenAI demo batches (124 makes 143), some still running
+  -h, --help           this text
+`;
 
 async function main() {
   const options = parseCli(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const mock = await startMock(options);
   console.log(`mock provider listening on ${mock.url}`);
   if (options.demo) console.log(`dashboard: ${mock.url}/`);

@@ -1,7 +1,7 @@
 // The www/ dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
 // served with the demo data by an in-process mock provider on the same origin, as `make demo` does.
-// Screenshots land in target/screenshots/ (gitignored); UPDATE_DOCS_SCREENSHOT=1 also rewrites the
-// README's docs/dashboard.png.
+// Screenshots land in target/screenshots/ (gitignored); the README's docs/dashboard*.png are made
+// by hand with `node tests/www/screenshots.mjs`.
 //
 //   node --test --test-reporter=spec tests/www/
 import { after, before, test } from 'node:test';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startMock } from '../mock-provider/server.mjs';
+import { cost, count, money, tokens } from '../../www/format.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(root, 'target/screenshots');
@@ -38,15 +39,17 @@ after(async () => {
 });
 
 /**
- * A fresh mock with the demo data (`speed` as in demo.mjs) and a fresh browser context on the
- * dashboard; records console messages, page errors, CSP violations and dialogs. `fn(ctx)`.
+ * A fresh mock with the demo data (`speed`, `usage` and `history` as in demo.mjs) and a fresh
+ * browser context on the dashboard; records console messages, page errors, CSP violations, dialogs
+ * and every URL the page asked for. `fn(ctx)`.
  */
-async function dashboard({ speed = 1, viewport = { width: 1280, height: 900 }, colorScheme = 'light', stepMs = 4_000, go = true } = {}, fn) {
-  const mock = await startMock({ static: { '/': path.join(root, 'www'), '/pkg/': path.join(root, 'pkg') }, demo: { speed }, stepMs });
+async function dashboard({ speed = 1, usage = false, history = 0, viewport = { width: 1280, height: 900 }, colorScheme = 'light', stepMs = 4_000, go = true } = {}, fn) {
+  const mock = await startMock({ static: { '/': path.join(root, 'www'), '/pkg/': path.join(root, 'pkg') }, demo: { speed, usage, history }, stepMs });
   const context = await browser.newContext({ viewport, colorScheme, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT.timeout);
-  const seen = { console: [], errors: [], dialogs: [] };
+  const seen = { console: [], errors: [], dialogs: [], urls: [] };
+  page.on('request', (request) => seen.urls.push(request.url()));
   page.on('console', (msg) => seen.console.push({ type: msg.type(), text: msg.text() }));
   page.on('pageerror', (error) => seen.errors.push(`${error.name}: ${error.message}`));
   page.on('dialog', (dialog) => {
@@ -89,6 +92,13 @@ async function createViaApi(mock, { prefix = '/openai/v1', metadata, lines = 3 }
 
 const statuses = (page) => page.locator('#rows tr:not(.empty) .badge').allTextContents();
 const apiRequests = (mock, method, suffix) => mock.requests.filter((r) => r.method === method && r.path.endsWith(suffix));
+const fresh = (page) => page.waitForFunction(() => /updated/.test(document.querySelector('#freshness').textContent));
+const visibleRows = (page) => page.locator('#rows tr:not([hidden]):not(.empty)');
+
+/** The connection form folds away once the page connected by itself; this unfolds it. */
+async function openConnection(page) {
+  if ((await page.locator('#connection').getAttribute('open')) === null) await page.click('#connection > summary');
+}
 
 test('the demo loads: rows with status badges and progress bars, no console errors, no CSP violations', async () => {
   await dashboard({}, async ({ mock, page, seen }) => {
@@ -106,14 +116,10 @@ test('the demo loads: rows with status badges and progress bars, no console erro
     assert.ok(await page.locator('#rows .chip').count() >= 19, 'metadata chips');
     assert.match(await page.locator('#summary').textContent(), /19 batches from Demo mock \(OpenAI\) · \d+ running/);
     assert.ok(await page.locator('#rows td[data-label="ETA"]', { hasText: '~' }).count() > 0, 'an ETA for running batches');
+    assert.equal(await page.locator('#connection').getAttribute('open'), null, 'the form folds away once connected by itself');
+    assert.match(await page.locator('#connection > summary').textContent(), /Demo mock \(OpenAI\) · 127\.0\.0\.1:\d+/, 'and says where it is connected');
 
     await page.screenshot({ path: path.join(SHOTS, 'desktop.png'), fullPage: true });
-    if (process.env.UPDATE_DOCS_SCREENSHOT) {
-      mkdirSync(path.join(root, 'docs'), { recursive: true });
-      await page.setViewportSize({ width: 1100, height: 720 });
-      await page.screenshot({ path: path.join(root, 'docs/dashboard.png') });
-      await page.setViewportSize({ width: 1280, height: 900 });
-    }
 
     // Search and filter.
     await page.fill('#search', 'nightly-eval');
@@ -124,6 +130,7 @@ test('the demo loads: rows with status badges and progress bars, no console erro
     await page.selectOption('#filter', '');
 
     // The PPInfra dialect: upper-case statuses and top-level counts come out the same.
+    await openConnection(page);
     await page.selectOption('#preset', 'demo-ppinfra');
     await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 12);
     assert.ok((await statuses(page)).includes('in progress'), 'PPInfra PROGRESS shown as in progress');
@@ -132,6 +139,7 @@ test('the demo loads: rows with status badges and progress bars, no console erro
     assert.deepEqual(seen.errors, [], 'uncaught exceptions');
     assert.deepEqual(seen.console.filter((m) => m.type === 'error' || m.type === 'warning'), [], 'console errors and warnings');
     assert.deepEqual(await page.evaluate(() => window.__csp), [], 'CSP violations');
+    assert.deepEqual(seen.urls.filter((url) => !url.startsWith(`${mock.url}/`)), [], 'nothing from anywhere but the page\'s own origin');
   });
 });
 
@@ -140,7 +148,25 @@ test('phone width and dark mode render as cards without horizontal scrolling', a
     await page.waitForFunction(() => /updated/.test(document.querySelector('#freshness').textContent));
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `no horizontal overflow (${overflow}px)`);
-    assert.equal(await page.locator('#rows td').first().evaluate((td) => getComputedStyle(td).display), 'grid', 'cells stack as cards');
+    assert.equal(await page.locator('#rows tr').first().evaluate((tr) => getComputedStyle(tr).display), 'flex', 'rows are cards');
+    // Compact cards: id and badge on one line, then the bar, then one line of facts; 6 or more a screen.
+    const heights = await page.$$eval('#rows tr:not(.empty)', (rows) => rows.map((tr) => Math.round(tr.getBoundingClientRect().height)));
+    assert.ok(Math.max(...heights) * 6 <= 844, `every card at most a sixth of the screen (${heights.join(', ')} px)`);
+    for (const tr of await page.locator('#rows tr:not(.empty)').all()) {
+      const at = await tr.evaluate((row) => {
+        const box = (selector) => row.querySelector(selector)?.getBoundingClientRect();
+        const facts = [...row.querySelectorAll('td.fact')].filter((td) => getComputedStyle(td).display !== 'none').map((td) => td.getBoundingClientRect());
+        return { id: box('td[data-label="ID"]'), badge: box('.badge'), bar: box('.bar'), facts, lines: new Set(facts.map((f) => Math.round(f.top))).size };
+      });
+      assert.ok(Math.abs(at.id.top - at.badge.top) < 12, 'id and badge share the first line');
+      assert.ok(at.bar.top >= at.id.bottom - 2, 'the bar comes next');
+      assert.ok(at.facts.length >= 1 && at.facts.every((f) => f.top >= at.bar.bottom - 2), 'then the facts');
+      assert.equal(at.lines, 1, 'on one line');
+    }
+    for (const id of ['summary', 'stat-running']) {
+      const box = await page.locator(`#${id}`).boundingBox();
+      assert.ok(box.y + box.height <= 844, `#${id} above the fold on a phone too`);
+    }
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(20, 21, 24)', 'prefers-color-scheme: dark');
     assert.equal(await page.locator('#connection').getAttribute('open'), null, 'the connection form folds away once connected');
@@ -282,8 +308,8 @@ test('a bad JSONL file shows its line errors and uploads nothing; a good one is 
     await page.setInputFiles('#file-input', { name: 'bad.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(bad) });
     await page.locator('#line-errors li').first().waitFor();
     const lines = (await page.locator('#line-errors .where').allTextContents()).join(' ');
-    for (const line of ['line 2', 'line 3', 'line 4']) assert.ok(lines.includes(line), `${line} reported (${lines})`);
-    assert.ok(!lines.includes('line 1'), 'the good line is not blamed');
+    for (const line of ['Line 2', 'Line 3', 'Line 4']) assert.ok(lines.includes(line), `${line} reported (${lines})`);
+    assert.ok(!lines.includes('Line 1'), 'the good line is not blamed');
     assert.ok(await page.locator('#submit-batch').isDisabled());
     await page.screenshot({ path: path.join(SHOTS, 'create-errors.png') });
     assert.equal(apiRequests(mock, 'POST', '/files').length, 0, 'nothing uploaded');
@@ -321,6 +347,7 @@ test('provider strings are text: an XSS metadata value renders inert', async () 
 
 test('the API key stays out of URLs, storage and the console; remembering it is opt-in', async () => {
   await dashboard({}, async ({ mock, page, seen }) => {
+    await openConnection(page);
     await page.fill('#api-key', KEY);
     await page.click('#connect button[type="submit"]');
     await page.waitForFunction(() => /updated/.test(document.querySelector('#freshness').textContent));
@@ -348,6 +375,7 @@ test('the API key stays out of URLs, storage and the console; remembering it is 
     await page.waitForFunction(() => /updated/.test(document.querySelector('#freshness').textContent));
     assert.equal(await page.locator('#api-key').inputValue(), KEY, 'restored in this tab');
     assert.ok(used() > sent, 'and used again');
+    await openConnection(page);
     await page.uncheck('#remember');
     assert.ok(!(await storage()).includes(KEY), 'forgotten when unticked');
 
@@ -379,5 +407,326 @@ test('errors are inline: a 401 says the key is wrong, an unreachable provider sa
     await alert.waitFor();
     assert.match(await alert.textContent(), /unreachable, or it does not allow requests from this page \(CORS\)/);
     await page.screenshot({ path: path.join(SHOTS, 'unreachable.png') });
+  });
+});
+
+/** Polls `check` (node side) until it holds, or fails after `ms`. */
+async function until(check, what, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+test('143 batches: the newest page first, older pages on demand, their running batches kept live and found by search', async () => {
+  await dashboard({ usage: true, history: 124 }, async ({ mock, page }) => {
+    await fresh(page);
+    await page.waitForFunction(() => document.querySelectorAll('#rows tr:not(.empty)').length === 100);
+    assert.match(await page.locator('#summary').textContent(), /^100 batches from Demo mock \(OpenAI\) · \d+ running · older pages not loaded$/);
+    assert.match(await page.locator('#more-status').textContent(), /newest 100 batches are loaded/);
+    const all = mock.batches('openai');
+    const olderRunning = all.slice(100).filter((b) => !ENDED.has(b.status)).map((b) => b.id);
+    assert.equal(olderRunning.length, 13, 'the mock has 13 running batches beyond the first page');
+
+    // Searching for them finds nothing loaded, and says so, offering the older pages.
+    await page.fill('#search', 'reindex-shard');
+    const empty = page.locator('#rows tr.empty');
+    await empty.waitFor();
+    assert.match(await empty.textContent(), /No loaded batch matches “reindex-shard”\./);
+    const listed = apiRequests(mock, 'GET', '/openai/v1/batches').length;
+    await empty.locator('button', { hasText: 'Search older pages too' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#rows tr:not([hidden]):not(.empty)').length === 13);
+    assert.deepEqual(new Set(await visibleRows(page).locator('button.link').allTextContents()), new Set(olderRunning));
+    assert.match(await page.locator('#more-status').textContent(), /^All 143 batches are loaded\.$/);
+    assert.ok(await page.locator('#load-older').isHidden(), 'nothing more to load');
+    const after = apiRequests(mock, 'GET', '/openai/v1/batches').slice(listed).filter((r) => r.query.after);
+    assert.deepEqual(after.map((r) => [r.query.after, r.query.limit]), [[all[99].id, '100']], 'the second page, after the first one\'s last id');
+
+    // Off the newest page they are kept live by a watch of their ids (one retrieve each a cycle).
+    // (Loading them retrieved none of them: the retrieves are the watch's.)
+    await until(() => olderRunning.every((id) => apiRequests(mock, 'GET', `/openai/v1/batches/${id}`).length >= 1), 'a retrieve of every older running batch');
+    await page.fill('#search', '');
+    const figures = await page.evaluate(() => ({
+      summary: document.querySelector('#summary').textContent,
+      running: document.querySelectorAll('#rows tr.running').length,
+      stat: document.querySelector('#stat-running .n').textContent,
+    }));
+    assert.match(figures.summary, new RegExp(`^143 batches from Demo mock \\(OpenAI\\) · ${figures.running} running$`));
+    assert.equal(figures.stat, String(figures.running));
+    assert.ok(figures.running >= 13);
+  });
+});
+
+test('overdue: a running batch past its window says "overdue", one that cannot finish in time "expires in …"; none shows an ETA in days', async () => {
+  await dashboard({ usage: true, history: 124 }, async ({ mock, page }) => {
+    await fresh(page);
+    await page.click('#load-all');
+    await page.locator('#more-status', { hasText: 'All 143 batches are loaded' }).waitFor();
+    const now = Date.now() / 1000;
+    const running = mock.batches('openai').filter((b) => !ENDED.has(b.status));
+    const overdue = running.filter((b) => b.expires_at < now).map((b) => b.id);
+    assert.ok(overdue.length >= 3, 'the mock has overdue batches');
+
+    assert.match(await page.locator('#filter option[value="overdue"]').textContent(), new RegExp(`^Overdue \\(${overdue.length}\\)$`));
+    assert.equal(await page.locator('#stat-running .sub').textContent(), `${overdue.length} overdue`);
+    await page.selectOption('#filter', 'overdue');
+    await page.waitForFunction((n) => document.querySelectorAll('#rows tr:not([hidden]):not(.empty)').length === n, overdue.length);
+    assert.deepEqual(new Set(await visibleRows(page).locator('button.link').allTextContents()), new Set(overdue));
+    for (const eta of await visibleRows(page).locator('td[data-label="ETA"] .eta').all()) {
+      assert.equal(await eta.textContent(), 'overdue');
+      assert.match(await eta.getAttribute('title'), /^Its 24h completion window ended \d.* ago \(.+\), and the provider has not ended it yet\.$/);
+    }
+
+    // The other reindex shards: an ETA where it comes before the deadline, else the deadline.
+    await page.selectOption('#filter', 'running');
+    await page.fill('#search', 'reindex-shard');
+    const others = visibleRows(page).filter({ hasNot: page.locator('.eta.is-overdue') });
+    assert.equal(await others.count(), 13 - overdue.length);
+    let late = 0;
+    for (const eta of await others.locator('td[data-label="ETA"] .eta').all()) {
+      const [text, title] = [await eta.textContent(), await eta.getAttribute('title')];
+      if (text.startsWith('~')) {
+        assert.match(title, /^Done in about .+ at the rate seen so far\. The window closes in .+\.$/);
+        continue;
+      }
+      late += 1;
+      assert.match(text, /^expires in \d+ (h|min)( \d+ min)?$/, 'to the minute');
+      assert.match(title, /^At the rate seen so far it needs ~.+ more: it will not finish before its window closes\./);
+    }
+    assert.ok(late > 0, 'some of them cannot make it');
+    await page.fill('#search', '');
+    await page.selectOption('#filter', '');
+    const etas = await page.locator('#rows td[data-label="ETA"]').allTextContents();
+    assert.deepEqual(etas.filter((text) => /\d+ d\b/.test(text)), [], 'no ETA in days');
+
+    // The detail says the same, in words.
+    await page.locator(`#rows button:text-is("${overdue[0]}")`).click();
+    assert.match(await page.locator('#detail-summary .facts').textContent(), /overdue: its window ended \d+ (h|min)/);
+  });
+});
+
+test('ended early: a failed or expired batch counts what never ran as "not run", and has no ETA', async () => {
+  await dashboard({}, async ({ page }) => {
+    for (const [job, status, text] of [['backfill-2025', 'expired', /total400completed200failed0not run200$/], ['rerank-v2', 'failed', /total120completed0failed0not run120$/]]) {
+      await page.fill('#search', job);
+      const row = visibleRows(page);
+      await row.locator('.badge', { hasText: status }).waitFor();
+      assert.equal(await row.locator('td[data-label="ETA"]').textContent(), '—');
+      await row.locator('button.link').click();
+      assert.match(await page.locator('#detail-counts').textContent(), text);
+      await page.locator('#detail button[data-close]').last().click();
+    }
+    await page.fill('#search', 'nightly-eval');
+    await visibleRows(page).locator('button.link').click();
+    assert.match(await page.locator('#detail-counts').textContent(), /^total800completed780failed20$/, 'a completed batch has nothing left');
+  });
+});
+
+test('open any batch by id: one not loaded is retrieved, shown and kept live; an unknown id gets the provider\'s answer', async () => {
+  await dashboard({ usage: true, history: 124 }, async ({ mock, page }) => {
+    await fresh(page);
+    await page.waitForFunction(() => document.querySelectorAll('#rows tr:not(.empty)').length === 100);
+    const oldest = mock.batches('openai').at(-1);
+    assert.equal(await page.locator(`#rows button:text-is("${oldest.id}")`).count(), 0, 'not on the newest page');
+
+    await page.fill('#search', oldest.id);
+    await page.locator('#rows tr.empty button', { hasText: `Open “${oldest.id}” by id` }).waitFor();
+    await page.press('#search', 'Enter');
+    await page.locator('#detail').waitFor();
+    assert.equal(await page.locator('#detail-title').textContent(), oldest.id);
+    assert.match(await page.locator('#detail-summary').textContent(), /in progress.*overdue: its window ended/);
+    assert.equal(apiRequests(mock, 'GET', `/openai/v1/batches/${oldest.id}`).length >= 1, true);
+    await page.locator('#detail button[data-close]').last().click();
+    await page.locator(`#rows tr:not([hidden]) button:text-is("${oldest.id}")`).waitFor();
+    await until(() => apiRequests(mock, 'GET', `/openai/v1/batches/${oldest.id}`).length >= 2, 'the watch of its id');
+
+    // The button of the empty table does the same; the provider's 404 is shown, and nothing opens.
+    await page.fill('#search', 'batch_9999');
+    await page.locator('#rows tr.empty button', { hasText: 'Open “batch_9999” by id' }).click();
+    await page.locator('#alert', { hasText: /^127\.0\.0\.1:\d+ has no batch “batch_9999” \(404\)\. \(request req_\d+\)$/ }).waitFor();
+    assert.ok(await page.locator('#detail').isHidden());
+
+    // A loaded batch opens from the page without asking the provider.
+    const newest = mock.batches('openai')[0].id;
+    const asked = apiRequests(mock, 'GET', `/openai/v1/batches/${newest}`).length;
+    await page.fill('#search', newest);
+    await page.press('#search', 'Enter');
+    await page.locator('#detail-title', { hasText: newest }).waitFor();
+    assert.equal(apiRequests(mock, 'GET', `/openai/v1/batches/${newest}`).length, asked);
+  });
+});
+
+test('model, tokens and cost: per batch and in total, priced with prices kept in the tab', async () => {
+  await dashboard({ usage: true }, async ({ mock, page }) => {
+    await fresh(page);
+    assert.ok(await page.locator('#batches th.col-cost').isHidden(), 'no cost column without prices');
+    await page.fill('#search', 'nightly-eval');
+    const row = visibleRows(page);
+    await row.locator('td[data-label="Tokens"]', { hasText: '14k' }).waitFor();
+    assert.equal(await row.locator('td[data-label="Model"] .model').textContent(), 'gpt-4o-mini');
+    assert.equal(await row.locator('td[data-label="Model"] .endpoint').textContent(), '/v1/chat/completions');
+    // 780 answers of 10 + 8 tokens, as the provider's usage says.
+    assert.equal(await row.locator('td[data-label="Tokens"]').getAttribute('title'), '7,800 in, 6,240 out');
+
+    await page.click('#prices > summary');
+    await page.fill('#price-input', '2.50');
+    await page.fill('#price-output', '10');
+    await page.locator('#batches th.col-cost').waitFor();
+    // 7,800 × $2.50 + 6,240 × $10 per million.
+    assert.equal(await row.locator('td[data-label="Cost"]').textContent(), '$0.08');
+    assert.deepEqual(JSON.parse(await page.evaluate(() => sessionStorage.getItem('llm-batches-dashboard-prices'))), { input: 2.5, output: 10 });
+    assert.equal(await page.evaluate(() => localStorage.length), 0, 'never localStorage');
+    await row.locator('button.link').click();
+    assert.match(await page.locator('#detail-tokens').textContent(), /input7,800output6,240total14,040cached0cost\$0\.08as the provider reports it, priced as set under Prices/);
+    await page.locator('#detail button[data-close]').last().click();
+
+    // The total follows the filter: the completed batches (which no longer change), as the provider counts them.
+    await page.fill('#search', '');
+    await page.selectOption('#filter', 'completed');
+    const shown = await page.evaluate(() => ({
+      ids: [...document.querySelectorAll('#rows tr:not([hidden]):not(.empty) button.link')].map((b) => b.textContent),
+      total: document.querySelector('#stat-tokens .n').textContent,
+      sub: document.querySelector('#stat-tokens .sub').textContent,
+    }));
+    const byId = new Map(mock.batches('openai').map((b) => [b.id, b]));
+    const sum = (key) => shown.ids.reduce((n, id) => n + byId.get(id).usage[key], 0);
+    assert.ok(shown.ids.length >= 3 && shown.ids.every((id) => byId.get(id).status === 'completed'));
+    assert.equal(shown.total, tokens(sum('total_tokens')));
+    assert.equal(shown.sub, `${money(cost({ input_tokens: sum('input_tokens'), output_tokens: sum('output_tokens') }, { input: 2.5, output: 10 }))} shown`);
+    assert.match(await page.locator('#stat-tokens').getAttribute('title'), new RegExp(`^${count(sum('input_tokens'))} in, ${count(sum('output_tokens'))} out, over ${shown.ids.length} batches`));
+
+    // Kept for the tab: back after a reload; gone when cleared; a typo is said, and prices nothing.
+    await page.reload();
+    await fresh(page);
+    assert.equal(await page.locator('#price-input').inputValue(), '2.5');
+    assert.ok(await page.locator('#batches th.col-cost').isVisible());
+    await page.click('#prices > summary');
+    await page.click('#prices-clear');
+    assert.ok(await page.locator('#batches th.col-cost').isHidden());
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('llm-batches-dashboard-prices')), null);
+    await page.fill('#price-output', 'ten');
+    assert.equal(await page.locator('#price-output').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#prices-error').textContent(), 'Enter the output price as a number, such as 1.25.');
+    assert.ok(await page.locator('#batches th.col-cost').isHidden());
+  });
+});
+
+test('the summary is above the fold, agrees with the rows, and draws what was seen while watching', async () => {
+  await dashboard({ speed: 20, viewport: { width: 1280, height: 800 } }, async ({ page }) => {
+    await fresh(page);
+    for (const id of ['overview', 'summary', 'stat-running', 'spark']) {
+      const box = await page.locator(`#${id}`).boundingBox();
+      assert.ok(box.y >= 0 && box.y + box.height <= 800, `#${id} within the first 800 px (${box.y}+${box.height})`);
+    }
+    const figures = await page.evaluate(() => {
+      const running = [...document.querySelectorAll('#rows tr.running')];
+      const left = (tr) => {
+        const bar = tr.querySelector('[role="progressbar"]');
+        return Number(bar.getAttribute('aria-valuemax')) - Number(bar.getAttribute('aria-valuenow'));
+      };
+      const n = (id) => document.querySelector(`#${id} .n`).textContent;
+      return { running: running.length, flight: running.reduce((sum, tr) => sum + left(tr), 0), stats: [n('stat-running'), n('stat-flight')] };
+    });
+    assert.ok(figures.running > 0);
+    assert.deepEqual(figures.stats, [count(figures.running), count(figures.flight)]);
+
+    // One point a watch cycle (2 s in the demo), drawn as an inline SVG line.
+    assert.match(await page.locator('#spark-caption').textContent(), /^Requests done while watching: (waiting for the first updates|measuring…)\.?$/);
+    await page.waitForFunction(() => (document.querySelector('#spark polyline')?.getAttribute('points').split(' ').length ?? 0) >= 3);
+    const caption = await page.locator('#spark-caption').textContent();
+    const done = Number(caption.match(/^Requests done while watching: ([\d,]+) since .+, now ~[\d,]+ a minute\.$/)?.[1].replaceAll(',', ''));
+    assert.ok(done > 0, `requests were done while watching (${caption})`);
+    const ys = (await page.getAttribute('#spark polyline', 'points')).split(' ').map((p) => Number(p.split(',')[1]));
+    assert.ok(ys.at(-1) < ys[0], 'the line rises');
+    assert.equal(await page.getAttribute('#spark', 'aria-labelledby'), 'spark-caption');
+    assert.equal(await page.locator('img, canvas, iframe').count(), 0);
+  });
+});
+
+test('a provider that cannot be reached cannot be given a new batch until it answers again', async () => {
+  await dashboard({}, async ({ mock, page }) => {
+    await fresh(page);
+    await page.locator('#new-batch:not([disabled])').waitFor();
+    mock.addFault({ method: 'GET', path: '/batches', dialect: 'openai', fault: 'drop' });
+    await page.locator('#alert', { hasText: 'Cannot reach' }).waitFor();
+    assert.ok(await page.locator('#new-batch').isDisabled());
+    assert.match(await page.locator('#new-batch-why').textContent(), /^127\.0\.0\.1:\d+ cannot be reached right now\.$/);
+    // A file dropped on the page does not open the dialog either.
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['{}'], 'x.jsonl'));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    assert.ok(await page.locator('#create').isHidden());
+    mock.clearFaults();
+    await page.locator('#new-batch:not([disabled])').waitFor();
+    assert.equal(await page.locator('#new-batch-why').textContent(), '');
+    assert.ok(await page.locator('#alert').isHidden(), 'the warning goes once it answers');
+  });
+});
+
+test('the new-batch dialog: a hidden but labelled file input, errors said once, and the endpoint and window of the provider', async () => {
+  await dashboard({}, async ({ mock, page }) => {
+    await fresh(page);
+    await page.click('#new-batch');
+    const input = page.locator('#file-input');
+    const box = await input.boundingBox();
+    assert.ok(box.width <= 1 && box.height <= 1, `no native "Choose File" button on show (${box.width}×${box.height})`);
+    await page.getByLabel(/Drop a \.jsonl file here, or choose one/).focus();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'file-input', 'still the labelled control, in the tab order');
+    assert.equal(await page.locator('#drop').evaluate((zone) => getComputedStyle(zone).outlineStyle), 'solid', 'the drop zone shows the focus');
+
+    assert.deepEqual(await page.locator('#create-endpoint option').allTextContents(), ['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/completions', '/v1/moderations']);
+    assert.deepEqual(await page.locator('#create-window option').allTextContents(), ['24h']);
+
+    // A problem with the whole file: one sentence, numbered by nothing.
+    await page.setInputFiles('#file-input', { name: 'empty.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from('') });
+    await page.locator('#line-errors li').first().waitFor();
+    assert.deepEqual(await page.locator('#line-errors li').allTextContents(), ['There are no requests.']);
+    assert.equal(await page.locator('#line-errors li').evaluate((li) => `${li.parentElement.tagName} ${getComputedStyle(li).listStyleType}`), 'UL none');
+
+    // An embeddings file picks its endpoint; another endpoint makes every line a problem.
+    const embed = Array.from({ length: 3 }, (_, i) => JSON.stringify({ custom_id: `e-${i}`, method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'x' } })).join('\n');
+    await page.setInputFiles('#file-input', { name: 'embed.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(embed) });
+    await page.locator('#file-report', { hasText: '3 requests' }).waitFor();
+    assert.equal(await page.locator('#create-endpoint').inputValue(), '/v1/embeddings');
+    await page.selectOption('#create-endpoint', '/v1/chat/completions');
+    await page.locator('#line-errors li').nth(2).waitFor();
+    assert.deepEqual(await page.locator('#line-errors .where').allTextContents(), ['Line 1', 'Line 2', 'Line 3']);
+    assert.match(await page.locator('#line-errors li').first().textContent(), /^Line 1 `url` is "\/v1\/embeddings" but the batch endpoint is "\/v1\/chat\/completions"$/);
+    assert.ok(await page.locator('#submit-batch').isDisabled());
+    await page.selectOption('#create-endpoint', '/v1/embeddings');
+    await page.click('#submit-batch');
+    await page.locator('#create').waitFor({ state: 'hidden' });
+    const made = JSON.parse(apiRequests(mock, 'POST', '/openai/v1/batches').at(-1).body);
+    assert.deepEqual([made.endpoint, made.completion_window], ['/v1/embeddings', '24h']);
+
+    // Another provider, other choices: Mistral's windows, sent as its timeout_hours.
+    await openConnection(page);
+    await page.selectOption('#preset', 'demo-mistral');
+    await page.locator('#freshness', { hasText: 'Demo mock (Mistral) · updated' }).waitFor();
+    await page.locator('#new-batch:not([disabled])').click();
+    assert.deepEqual(await page.locator('#create-window option').allTextContents(), ['24h', '48h', '72h', '168h']);
+    assert.equal(await page.locator('#create-endpoint option').first().textContent(), '/v1/chat/completions');
+    const chat = Array.from({ length: 2 }, (_, i) => JSON.stringify({ custom_id: `m-${i}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'mistral-small-latest', messages: [{ role: 'user', content: 'hi' }] } })).join('\n');
+    await page.setInputFiles('#file-input', { name: 'chat.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(chat) });
+    await page.locator('#file-report', { hasText: '2 requests' }).waitFor();
+    await page.selectOption('#create-window', '48h');
+    await page.click('#submit-batch');
+    await page.locator('#create').waitFor({ state: 'hidden' });
+    const job = JSON.parse(apiRequests(mock, 'POST', '/mistral/v1/batch/jobs').at(-1).body);
+    assert.equal(job.timeout_hours, 48);
+    assert.equal(job.endpoint, '/v1/chat/completions');
+
+    // Anthropic: one endpoint, and no metadata to give.
+    await openConnection(page);
+    await page.selectOption('#preset', 'demo-anthropic');
+    await page.locator('#freshness', { hasText: 'Demo mock (Anthropic) · updated' }).waitFor();
+    await page.locator('#new-batch:not([disabled])').click();
+    assert.deepEqual(await page.locator('#create-endpoint option').allTextContents(), ['/v1/messages']);
+    assert.ok(await page.locator('#create-meta').isDisabled());
   });
 });
