@@ -2,13 +2,14 @@
 // loopback mock (server.mjs, its own process), interleaved round by round, medians of the measured
 // rounds (warm-up rounds discarded). Prints a markdown table, writes RESULTS.md and results.json.
 //
-//   make bench                      (= cd bench && npm ci && node run.mjs, after make pkg)
+//   make bench                      Node 24 against openai 7.x, then Node 20 against 6.x (after make pkg)
 //   BENCH_QUICK=1 node run.mjs      a smoke run with few rounds; the numbers are not worth quoting
+//   BENCH_OPENAI=openai6 node run.mjs   the 6.x pin instead (7.x needs Node 22 or later)
 //
 // Nothing here asserts on timings: a check only fails when a client returned the wrong data.
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { OPENAI_MODULE } from './lib/clients.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -23,13 +25,18 @@ const outDir = path.join(here, '.out');
 const CLIENTS = ['ours', 'openai', 'fetch'];
 const LABEL = { ours: 'llm-batches', openai: 'openai', fetch: 'baseline (fetch)' };
 const QUICK = process.env.BENCH_QUICK === '1';
+// The README's table comes from a run on Node 22 or later (what users run); an older Node writes
+// its own RESULTS-nodeN.md / results-nodeN.json beside it.
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+const TAG = NODE_MAJOR >= 22 ? '' : `-node${NODE_MAJOR}`;
 
 // Rounds per measurement. Each round runs every client once, in rotating order (A B C, B C A, C A B).
 const PLAN = QUICK
   ? {
       list100: { limit: 100, calls: 20, warmup: 1, rounds: 3 },
       list10k: { limit: 10_000, calls: 1, warmup: 1, rounds: 2 },
-      results: [{ lines: 100_000, warmup: 0, rounds: 1 }],
+      results: [{ lines: 100_000, file: 'prebuilt', warmup: 0, rounds: 1 }],
+      workerdResults: { lines: 100_000, warmup: 1, rounds: 1 },
       coldNode: { warmup: 1, rounds: 3 },
       coldWorkerd: { warmup: 1, rounds: 2 },
     }
@@ -38,10 +45,15 @@ const PLAN = QUICK
       list10k: { limit: 10_000, calls: 1, warmup: 2, rounds: 11 },
       // One warm-up round at the small size warms the server and the page cache; each run is a fresh
       // process anyway, so the large size goes straight to its measured rounds.
+      // Two servers: `lines` generates each line as it writes (what earlier runs timed); `prebuilt`
+      // writes one cached buffer, so the server is never what a client waits for.
       results: [
-        { lines: 100_000, warmup: 1, rounds: 7 },
-        { lines: 400_000, warmup: 0, rounds: 5 },
+        { lines: 100_000, file: 'lines', warmup: 1, rounds: 7 },
+        { lines: 100_000, file: 'prebuilt', warmup: 1, rounds: 7 },
+        { lines: 400_000, file: 'lines', warmup: 0, rounds: 5 },
+        { lines: 400_000, file: 'prebuilt', warmup: 0, rounds: 5 },
       ],
+      workerdResults: { lines: 400_000, warmup: 1, rounds: 5 },
       coldNode: { warmup: 2, rounds: 10 },
       coldWorkerd: { warmup: 1, rounds: 7 },
     };
@@ -139,7 +151,7 @@ function versions() {
       return null;
     }
   };
-  return { 'llm-batches': version('llm-batches'), openai: version('openai'), esbuild: esbuild.version, miniflare: version('miniflare'), workerd: version('workerd'), node: process.version };
+  return { 'llm-batches': version('llm-batches'), openai: version(OPENAI_MODULE), esbuild: esbuild.version, miniflare: version('miniflare'), workerd: version('workerd'), node: process.version };
 }
 
 // ---- 1 + 2: list ------------------------------------------------------------------------------
@@ -152,12 +164,12 @@ async function list(baseURL, plan) {
 
 // ---- 3: read an output file to the end ------------------------------------------------------
 
-async function results(baseURL, { lines, warmup, rounds }) {
-  log(`results: ${lines} lines, one fresh process a run, ${warmup}+${rounds} rounds`);
+async function results(baseURL, { lines, file, warmup, rounds }) {
+  log(`results: ${lines} lines (${file}), one fresh process a run, ${warmup}+${rounds} rounds`);
   const runs = Object.fromEntries(CLIENTS.map((name) => [name, []]));
   for (let round = 0; round < warmup + rounds; round++) {
     for (const name of rotate(round)) {
-      const run = JSON.parse(await node(['--expose-gc', 'lib/results-child.mjs', name, baseURL, String(lines)]));
+      const run = JSON.parse(await node(['--expose-gc', 'lib/results-child.mjs', name, baseURL, `${file}-${lines}`, String(lines)]));
       if (round >= warmup) runs[name].push(run);
       log(`  ${round < warmup ? 'warm-up ' : ''}${name}: ${run.ms.toFixed(0)} ms, +${((run.peakRss - run.idleRss) / 2 ** 20).toFixed(1)} MiB`);
     }
@@ -207,53 +219,133 @@ function wasmModules(dir) {
   };
 }
 
+/** esbuild's Worker build of `entry` into `dir` (the `.wasm` beside it); its files and sizes. */
+async function bundle(entry, dir) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const outfile = path.join(dir, 'worker.mjs');
+  const built = await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    alias: { openai: OPENAI_MODULE },
+    plugins: [wasmModules(dir)],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const [output] = Object.values(built.metafile.outputs).filter((o) => o.entryPoint);
+  const externals = output.imports.filter((i) => i.external).map((i) => path.join(dir, i.path));
+  const parts = [];
+  for (const file of [outfile, ...externals]) {
+    const bytes = await readFile(file);
+    parts.push({ file: path.relative(here, file), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+  }
+  // The largest inputs of the JS bundle, for "what dominates".
+  const largestInputs = Object.entries(output.inputs)
+    .map(([file, { bytesInOutput }]) => ({ file, bytesInOutput }))
+    .sort((a, b) => b.bytesInOutput - a.bytesInOutput)
+    .slice(0, 8);
+  return { scriptPath: outfile, dir, parts, bytes: parts.reduce((s, p) => s + p.bytes, 0), gzip: parts.reduce((s, p) => s + p.gzip, 0), largestInputs };
+}
+
 async function bundles() {
   log('bundles: esbuild --bundle --minify --format=esm, conditions workerd/worker/browser');
   const out = {};
+  for (const name of CLIENTS) out[name] = await bundle(path.join(here, 'workers', `${name}.mjs`), path.join(outDir, 'workers', name));
+  return out;
+}
+
+async function miniflare() {
+  const require = createRequire(import.meta.url);
+  try {
+    return { Miniflare: (await import(pathToFileURL(require.resolve('miniflare')).href)).Miniflare };
+  } catch (error) {
+    return { skipped: `miniflare not found: ${error.message.split('\n')[0]}` };
+  }
+}
+
+/** Resident set size of this process's `workerd` children (Miniflare starts one), in bytes. */
+function workerdRss() {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat);
+      if (!comm.startsWith('workerd') || Number(rest.split(' ')[1]) !== process.pid) continue;
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+    } catch {}
+  }
+  return total;
+}
+
+// ---- 6: read an output file inside workerd ------------------------------------------------------
+
+async function workerdResults(baseURL, { lines, warmup, rounds }) {
+  const { Miniflare, skipped } = await miniflare();
+  if (skipped) return { skipped };
+  log(`results in workerd: ${lines} lines (prebuilt), one Miniflare per client, ${warmup}+${rounds} rounds each, RSS sampled every 5 ms`);
+  const file = `prebuilt-${lines}`;
+  const out = { lines };
   for (const name of CLIENTS) {
-    const dir = path.join(outDir, 'workers', name);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    const outfile = path.join(dir, 'worker.mjs');
-    const built = await esbuild.build({
-      entryPoints: [path.join(here, 'workers', `${name}.mjs`)],
-      outfile,
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      conditions: ['workerd', 'worker', 'browser'],
-      mainFields: ['module', 'main'],
-      plugins: [wasmModules(dir)],
-      metafile: true,
-      logLevel: 'silent',
+    const built = await bundle(path.join(here, 'workers', `results-${name}.mjs`), path.join(outDir, 'workers', `results-${name}`));
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: built.scriptPath,
+      modulesRoot: built.dir,
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { BASE_URL: baseURL },
+      host: '127.0.0.1',
+      port: 0,
     });
-    const [output] = Object.values(built.metafile.outputs).filter((o) => o.entryPoint);
-    const externals = output.imports.filter((i) => i.external).map((i) => path.join(dir, i.path));
-    const parts = [];
-    for (const file of [outfile, ...externals]) {
-      const bytes = await readFile(file);
-      parts.push({ file: path.relative(here, file), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+    const times = [];
+    const peaks = [];
+    try {
+      // Started and warm (one small read) before the idle figure is taken.
+      await (await mf.dispatchFetch(`http://localhost/?file=prebuilt-1000`)).json();
+      for (let round = 0; round < warmup + rounds; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const idle = workerdRss();
+        let peak = idle;
+        const sampler = setInterval(() => (peak = Math.max(peak, workerdRss())), 5);
+        const t0 = performance.now();
+        const res = await mf.dispatchFetch(`http://localhost/?file=${file}`, { signal: AbortSignal.timeout(120_000) });
+        const body = await res.json();
+        const ms = performance.now() - t0;
+        clearInterval(sampler);
+        peak = Math.max(peak, workerdRss());
+        if (res.status !== 200 || body.count !== lines) throw new Error(`${name} worker answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+        out.errors ??= body.errors;
+        if (body.errors !== out.errors) throw new Error(`the Workers disagree on failed lines: ${body.errors} vs ${out.errors}`);
+        log(`  ${round < warmup ? 'warm-up ' : ''}${name}: ${ms.toFixed(0)} ms, +${((peak - idle) / 2 ** 20).toFixed(1)} MiB (idle ${(idle / 2 ** 20).toFixed(0)} MiB)`);
+        if (round >= warmup) {
+          times.push(ms);
+          peaks.push({ peak, idle });
+        }
+      }
+    } finally {
+      await mf.dispose();
     }
-    // The largest inputs of the JS bundle, for "what dominates".
-    const inputs = Object.entries(output.inputs)
-      .map(([file, { bytesInOutput }]) => ({ file, bytesInOutput }))
-      .sort((a, b) => b.bytesInOutput - a.bytesInOutput)
-      .slice(0, 8);
-    out[name] = { scriptPath: outfile, dir, parts, bytes: parts.reduce((s, p) => s + p.bytes, 0), gzip: parts.reduce((s, p) => s + p.gzip, 0), largestInputs: inputs };
+    out[name] = {
+      ms: summary(times),
+      peakOverIdleBytes: summary(peaks.map((p) => p.peak - p.idle)),
+      idleRssBytes: summary(peaks.map((p) => p.idle)),
+    };
   }
   return out;
 }
 
 async function coldStartWorkerd(baseURL, built, { warmup, rounds }) {
-  const require = createRequire(import.meta.url);
-  let Miniflare;
-  try {
-    ({ Miniflare } = await import(pathToFileURL(require.resolve('miniflare')).href));
-  } catch (error) {
-    log(`cold start (workerd): skipped, miniflare is not installed (${error.message.split('\n')[0]}); run \`make pkg\` at the root`);
-    return { skipped: `miniflare not found: ${error.message.split('\n')[0]}` };
+  const { Miniflare, skipped } = await miniflare();
+  if (skipped) {
+    log(`cold start (workerd): skipped, ${skipped}; run \`make pkg\` at the root`);
+    return { skipped };
   }
   log(`cold start (workerd): new Miniflare(...) -> first dispatchFetch answered, ${warmup}+${rounds} rounds`);
   const times = Object.fromEntries(CLIENTS.map((name) => [name, []]));
@@ -303,11 +395,18 @@ function table(r) {
   row(`list, ${fmtInt(r.list10k.limit)}-batch page, per call (ms)`, (n) => r.list10k[n].ms.median, fmtMs);
   for (const size of r.results) {
     const mb = (size.bytes / 1e6).toFixed(0);
-    row(`read ${fmtInt(size.lines)}-line output file (${mb} MB), time (ms)`, (n) => size[n].ms.median, fmtMs);
-    row(`read ${fmtInt(size.lines)}-line output file, peak RSS over idle (MiB)`, (n) => size[n].peakOverIdleBytes.median, fmtMiB);
+    const server = size.file === 'prebuilt' ? 'prebuilt buffer' : 'lines generated';
+    row(`read ${fmtInt(size.lines)}-line output file (${mb} MB, ${server}), time (ms)`, (n) => size[n].ms.median, fmtMs);
+    row(`read ${fmtInt(size.lines)}-line output file (${server}), peak RSS over idle (MiB)`, (n) => size[n].peakOverIdleBytes.median, fmtMiB);
   }
   row('cold start, Node: spawn → import → construct → first retrieve (ms)', (n) => r.coldNode[n].ms.median, fmtMs);
   if (!r.coldWorkerd.skipped) row('cold start, workerd: new Miniflare → first answer (ms)', (n) => r.coldWorkerd[n].ms.median, fmtMs);
+  const w = r.workerdResults;
+  if (w && !w.skipped) {
+    const mb = (w.bytes / 1e6).toFixed(0);
+    row(`workerd: read ${fmtInt(w.lines)}-line output file (${mb} MB, prebuilt), time (ms)`, (n) => w[n].ms.median, fmtMs);
+    row(`workerd: same, peak workerd RSS over idle (MiB)`, (n) => w[n].peakOverIdleBytes.median, fmtMiB);
+  }
   row('Worker bundle (list + retrieve), minified, JS + .wasm (bytes)', (n) => r.bundles[n].bytes, fmtInt);
   row('Worker bundle, each file gzip -9, summed (bytes)', (n) => r.bundles[n].gzip, fmtInt);
   return [`| metric | llm-batches | openai | baseline (fetch) | ratio ours/openai |`, `|---|---:|---:|---:|---:|`, ...rows].join('\n');
@@ -394,12 +493,14 @@ try {
   r.list10k = { ...PLAN.list10k, ...(await list(server.url, PLAN.list10k)) };
   r.results = [];
   for (const size of PLAN.results) {
-    const bytes = (await (await fetch(`${server.url}/files/lines-${size.lines}/content`)).arrayBuffer()).byteLength;
+    const bytes = (await (await fetch(`${server.url}/files/${size.file}-${size.lines}/content`)).arrayBuffer()).byteLength;
     r.results.push({ ...size, bytes, ...(await results(server.url, size)) });
   }
   r.coldNode = await coldStartNode(server.url, PLAN.coldNode);
   r.bundles = await bundles();
   r.coldWorkerd = await coldStartWorkerd(server.url, r.bundles, PLAN.coldWorkerd);
+  r.workerdResults = await workerdResults(server.url, PLAN.workerdResults);
+  if (!r.workerdResults.skipped) r.workerdResults.bytes = (await (await fetch(`${server.url}/files/prebuilt-${PLAN.workerdResults.lines}/content`)).arrayBuffer()).byteLength;
   for (const b of Object.values(r.bundles)) {
     b.scriptPath = path.relative(here, b.scriptPath);
     b.dir = path.relative(here, b.dir);
@@ -408,10 +509,10 @@ try {
   r.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
 
   const text = report(r);
-  await writeFile(path.join(here, 'RESULTS.md'), text);
-  await writeFile(path.join(here, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
-  process.stdout.write(`${text}\nWrote bench/RESULTS.md and bench/results.json.\n`);
-  if (!r.quick) await updateReadme(r);
+  await writeFile(path.join(here, `RESULTS${TAG}.md`), text);
+  await writeFile(path.join(here, `results${TAG}.json`), `${JSON.stringify(r, null, 2)}\n`);
+  process.stdout.write(`${text}\nWrote bench/RESULTS${TAG}.md and bench/results${TAG}.json.\n`);
+  if (!r.quick && TAG === '') await updateReadme(r);
 } finally {
   server.stop();
 }

@@ -5,6 +5,10 @@
 //   GET /v1/batches/{id}             one batch
 //   GET /v1/files/lines-N/content    a JSONL output file of N result lines, generated on the fly
 //                                    (~550 bytes a line, some non-ASCII) and written in 64 KiB chunks
+//   GET /v1/files/prebuilt-N/content the same bytes, built once and cached, then written in 64 KiB
+//                                    chunks: the server does almost nothing, so the client's own
+//                                    cost is all that is timed (generating lines caps the rate a
+//                                    client can read at, which narrows every ratio towards 1)
 //
 //   node server.mjs [--port 0]       prints {"port": N} on stdout once listening; 127.0.0.1 only
 import http from 'node:http';
@@ -80,6 +84,30 @@ export function resultLine(n) {
   return `{"id":"batch_req_${id}bench","custom_id":"request-${n}","response":{"status_code":200,"request_id":"req_${id}c0ffee","body":{"id":"chatcmpl-${id}XYZ","object":"chat.completion","created":${T0 + n},"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"${ANSWER}","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":${40 + (n % 50)},"completion_tokens":${60 + (n % 30)},"total_tokens":${100 + (n % 80)}},"system_fingerprint":"fp_44709d6fcb"}},"error":null}\n`;
 }
 
+const files = new Map();
+
+/** The whole file of `lines` result lines, built once. */
+function prebuilt(lines) {
+  let body = files.get(lines);
+  if (!body) {
+    const parts = [];
+    for (let n = 1; n <= lines; n++) parts.push(resultLine(n));
+    body = Buffer.from(parts.join(''));
+    files.set(lines, body);
+  }
+  return body;
+}
+
+/** Writes a prebuilt body in CHUNK-sized writes, waiting for the socket to drain. */
+async function streamBuffer(res, body) {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+  for (let at = 0; at < body.length; at += CHUNK) {
+    if (res.destroyed) return;
+    if (!res.write(body.subarray(at, at + CHUNK))) await drained(res);
+  }
+  res.end();
+}
+
 function drained(res) {
   return new Promise((resolve) => {
     const done = () => {
@@ -133,6 +161,11 @@ function handle(req, res) {
   m = /^\/v1\/files\/lines-(\d+)\/content$/.exec(path);
   if (m) {
     streamLines(res, Number(m[1])).catch(() => res.destroy());
+    return;
+  }
+  m = /^\/v1\/files\/prebuilt-(\d+)\/content$/.exec(path);
+  if (m) {
+    streamBuffer(res, prebuilt(Number(m[1]))).catch(() => res.destroy());
     return;
   }
   send(res, 404, Buffer.from('{"error":{"message":"not found","type":"invalid_request_error","code":"not_found"}}'));

@@ -1,9 +1,11 @@
 // The three clients under test, behind one shape so every measurement runs the same steps:
 //   ours     llm-batches (../pkg through the root's node_modules link)
-//   openai   the official SDK, default fetch transport
+//   openai   the official SDK, default fetch transport: the module BENCH_OPENAI names (default
+//            `openai`, the 7.x pin; `openai6` is 6.x, for Node 20, which 7.x no longer supports)
 //   fetch    the floor: the platform's fetch + res.json() / res.text(), no client at all
 // Only the chosen client's module is imported, so a child process carries no other library.
 export const CLIENTS = ['ours', 'openai', 'fetch'];
+export const OPENAI_MODULE = process.env.BENCH_OPENAI || 'openai';
 
 /** `{ list(limit), retrieve(id), readAll(fileId) }` for `name` against `baseURL` (…/v1). */
 export async function load(name, baseURL) {
@@ -26,7 +28,7 @@ export async function load(name, baseURL) {
     };
   }
   if (name === 'openai') {
-    const { default: OpenAI } = await import('openai');
+    const { default: OpenAI } = await import(OPENAI_MODULE);
     const client = new OpenAI({ apiKey: 'x', baseURL, maxRetries: 0 });
     return {
       // Awaiting the PagePromise gives the first page object; no auto-pagination.
@@ -56,7 +58,7 @@ export async function load(name, baseURL) {
 }
 
 /** split + JSON.parse every line, counting (nothing parsed is kept: the kindest case for memory). */
-function parseLines(text) {
+export function parseLines(text) {
   let count = 0;
   let errors = 0;
   for (const line of text.split('\n')) {

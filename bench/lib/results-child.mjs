@@ -4,13 +4,13 @@
 //   { ms, idleRss, peakRss, count, errors }
 // idleRss is taken after the client is imported and constructed and the sampler runs, after a
 // gc(), just before the read starts. Run by run.mjs as
-//   node --expose-gc lib/results-child.mjs CLIENT BASE_URL LINES
+//   node --expose-gc lib/results-child.mjs CLIENT BASE_URL FILE_ID LINES
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { load } from './clients.mjs';
 
-const [name, baseURL, linesText] = process.argv.slice(2);
+const [name, baseURL, fileId, linesText] = process.argv.slice(2);
 const lines = Number(linesText);
 const client = await load(name, baseURL);
 
@@ -37,7 +37,7 @@ const idleRss = process.memoryUsage.rss();
 peak[0] = idleRss;
 
 const t0 = performance.now();
-const { count, errors } = await client.readAll(`lines-${lines}`);
+const { count, errors } = await client.readAll(fileId);
 const ms = performance.now() - t0;
 const last = process.memoryUsage.rss();
 
