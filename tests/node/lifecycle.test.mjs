@@ -629,8 +629,8 @@ describe('validateRequests, toJsonl, submit', () => {
 
   test('validateRequests: ok, count and bytes, for text and for objects', () => {
     const text = toJsonl(good);
-    assert.deepEqual(validateRequests(text), { ok: true, count: 2, bytes: Buffer.byteLength(text), errors: [] });
-    assert.deepEqual(validateRequests(good), { ok: true, count: 2, bytes: Buffer.byteLength(text), errors: [] });
+    assert.deepEqual(validateRequests(text), { ok: true, count: 2, bytes: Buffer.byteLength(text), problems: 0, errors: [] });
+    assert.deepEqual(validateRequests(good), { ok: true, count: 2, bytes: Buffer.byteLength(text), problems: 0, errors: [] });
     const accented = [request('é', { messages: [{ role: 'user', content: '👋' }] })];
     assert.equal(validateRequests(accented).bytes, Buffer.byteLength(toJsonl(accented)), 'bytes, not UTF-16 units');
   });

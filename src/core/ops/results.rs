@@ -31,6 +31,8 @@ enum Phase {
     Resolving(Exchange),
     Opening(Exchange, Source),
     Reading,
+    /// The stream broke off: the lines that arrived before it were handed out; the error is next.
+    Failing(Error),
     Finished,
 }
 
@@ -178,6 +180,11 @@ impl Results {
                         Error::new(ErrorKind::Connection, format!("the file stream broke off ({detail})"))
                     }
                 };
+                if !lines.is_empty() {
+                    let (bytes, ascii) = lines.take();
+                    self.phase = Phase::Failing(error);
+                    return Action::Yield(super::Text { bytes, ascii });
+                }
                 self.done(Err(error))
             }
         }
@@ -223,6 +230,7 @@ impl Op for Results {
                     _ => Action::ReadChunk { timeout_ms: env.cx.config.timeout_ms },
                 }
             }
+            Phase::Failing(error) => self.done(Err(error)),
             Phase::Finished => Action::Done(Ok(None)),
         }
     }
