@@ -60,6 +60,17 @@ pub enum Slot {
 pub const SLOTS: usize = 22;
 
 impl Slot {
+    /// The timestamp that says when a batch reached `status`, for the four ends of its life.
+    pub fn ended_at(status: &str) -> Option<Slot> {
+        match status {
+            "completed" => Some(Slot::CompletedAt),
+            "failed" => Some(Slot::FailedAt),
+            "expired" => Some(Slot::ExpiredAt),
+            "cancelled" => Some(Slot::CancelledAt),
+            _ => None,
+        }
+    }
+
     /// Every slot, in the order missing ones are appended (OpenAI's order of the fields).
     pub const ALL: [Slot; SLOTS] = [
         Slot::Id,

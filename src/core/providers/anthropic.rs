@@ -198,12 +198,7 @@ fn read_batch<'a>(scan: &mut Scanner<'a>, batch: &mut Batch<'a>) -> Result<IdTex
         batch.set(Slot::CancellingAt, seconds_value(asked));
     }
     let ended = passed(batch, "ended_at").filter(|v| !v.is_null());
-    let end_slot = match status {
-        Some("completed") => Some(Slot::CompletedAt),
-        Some("cancelled") => Some(Slot::CancelledAt),
-        Some("expired") => Some(Slot::ExpiredAt),
-        _ => None,
-    };
+    let end_slot = status.and_then(Slot::ended_at);
     if let (Some(slot), Some(ended)) = (end_slot, ended) {
         batch.set(slot, seconds_value(ended));
     }

@@ -1,12 +1,16 @@
 //! What every API family implements ([`Api`]) and what a provider is ([`Provider`]): the
 //! vocabulary the family modules and the table share.
 
+use std::borrow::Cow;
+
 use super::super::config::{check_id, encode, Auth, Config, Dialect, ListQuery};
 use super::super::error::{Error, Result};
 use super::super::http::{Head, Method, Request};
 use super::super::json::{Json, Kind, Out, Scanner};
 use super::super::jsonl::LineReader;
+use super::super::model::file::write_openai_file;
 use super::super::model::page::{IdText, PageEntries, PageSummary};
+use super::super::model::result::openai_line;
 use super::super::model::Source;
 
 /// What one batch may hold, and the windows a provider accepts.
@@ -180,20 +184,34 @@ pub trait Api: Sync + std::fmt::Debug {
         let id = check_id("file id", file_id)?;
         Ok(cx.config.request(Method::Get, &format!("/files/{}", encode(id))))
     }
-    /// Reads a file's content.
-    fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request>;
+    /// Reads a file's content (by default `GET /files/{id}/content`, as OpenAI's).
+    fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request> {
+        let id = check_id("file id", file_id)?;
+        Ok(cx.config.request(Method::Get, &format!("/files/{}/content", encode(id))).without("accept"))
+    }
     /// Walks one batch at the cursor (checking it as it goes) and writes it normalised into `out`;
     /// answers its id's text. A batch without an id or a status is an `invalid_response`. It walks
     /// the whole value, or nothing when it refuses it at once (or fails on a syntax error).
     fn batch<'a>(&self, cx: &Cx<'_>, scan: &mut Scanner<'a>, out: &mut Out) -> Result<IdText<'a>>;
     /// Walks a page of batches at the cursor and writes it normalised into `out`.
     fn page<'a>(&self, cx: &Cx<'_>, scan: &mut Scanner<'a>, query: &ListQuery, out: &mut Out) -> Result<PageSummary>;
-    /// Walks an uploaded file's object at the cursor and writes it normalised into `out`.
-    fn file(&self, cx: &Cx<'_>, scan: &mut Scanner<'_>, out: &mut Out) -> Result<()>;
-    /// Reads one line of a results file.
-    fn result_line(&self) -> LineReader;
-    /// Where a normalised batch's results are.
-    fn results_at(&self, batch: Json<'_>) -> Vec<ResultsAt>;
+    /// Walks an uploaded file's object at the cursor and writes it normalised into `out` (by
+    /// default an OpenAI file object).
+    fn file(&self, cx: &Cx<'_>, scan: &mut Scanner<'_>, out: &mut Out) -> Result<()> {
+        let _ = cx;
+        write_openai_file(scan, out)
+    }
+    /// Reads one line of a results file (by default OpenAI's line).
+    fn result_line(&self) -> LineReader {
+        openai_line
+    }
+    /// Where a normalised batch's results are: by default its output file, then its error file.
+    fn results_at(&self, batch: Json<'_>) -> Vec<ResultsAt> {
+        let file = |key: &str| batch.get(key).and_then(|v| v.non_empty_str()).map(Cow::into_owned);
+        let output = file("output_file_id").map(|id| ResultsAt::File(Source::Output, id));
+        let error = file("error_file_id").map(|id| ResultsAt::File(Source::Error, id));
+        output.into_iter().chain(error).collect()
+    }
     /// The next page's query after `summary`, `None` at the end.
     fn next_page(&self, cx: &Cx<'_>, query: &ListQuery, summary: &PageSummary) -> Option<ListQuery> {
         let _ = cx;

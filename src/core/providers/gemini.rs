@@ -293,13 +293,7 @@ fn read_operation<'a>(scan: &mut Scanner<'a>, batch: &mut Batch<'a>) -> Result<I
         batch.set(Slot::CreatedAt, Value::Int(created));
         batch.set(Slot::ExpiresAt, Value::Int(created + EXPIRES_AFTER_S));
     }
-    let end_slot = match status {
-        Some("completed") => Some(Slot::CompletedAt),
-        Some("failed") => Some(Slot::FailedAt),
-        Some("expired") => Some(Slot::ExpiredAt),
-        Some("cancelled") => Some(Slot::CancelledAt),
-        _ => None,
-    };
+    let end_slot = status.and_then(Slot::ended_at);
     if let (Some(slot), Some(end)) = (end_slot, field("endTime")) {
         batch.set(slot, seconds_value(end));
     }

@@ -5,20 +5,17 @@
 use std::borrow::Cow;
 
 use super::anthropic::{keep_unmapped, passed};
-use super::api::{page_with, Api, Cx, ResultsAt, Upload, MARKER_KEY};
-use super::openai::required;
+use super::api::{page_with, Api, Cx, Upload};
+use super::openai::{required, write_metadata};
 use crate::core::config::{check_id, encode, query, ListQuery};
 use crate::core::error::{Error, Result};
 use crate::core::http::{Body, Content, Form, Method, Request};
 use crate::core::json::{Json, Kind, Object, Out, Scanner};
-use crate::core::jsonl::LineReader;
 use crate::core::model::batch::{seconds_value, status_value, Batch, Slot};
 use crate::core::model::counts::{count, Counts};
-use crate::core::model::file::write_openai_file;
 use crate::core::model::page::{IdText, Layout, More};
 use crate::core::model::record::{metadata_value, text_value, Role, Value};
-use crate::core::model::result::openai_line;
-use crate::core::model::{PageSummary, Source};
+use crate::core::model::PageSummary;
 
 /// The Mistral family.
 #[derive(Debug)]
@@ -69,11 +66,6 @@ impl Api for Mistral {
         Ok(Request { body: Body::Form(form), ..cx.config.request(Method::Post, "/files") })
     }
 
-    fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request> {
-        let id = check_id("file id", file_id)?;
-        Ok(cx.config.request(Method::Get, &format!("/files/{}/content", encode(id))).without("accept"))
-    }
-
     fn batch<'a>(&self, _cx: &Cx<'_>, scan: &mut Scanner<'a>, out: &mut Out) -> Result<IdText<'a>> {
         let mut batch = Batch::default();
         let id = read_job(scan, &mut batch)?;
@@ -88,21 +80,6 @@ impl Api for Mistral {
         let (mut summary, _) = page_with(cx, scan, layout, out)?;
         summary.next = summary.has_more.then(|| (page + 1).to_string());
         Ok(summary)
-    }
-
-    fn file(&self, _cx: &Cx<'_>, scan: &mut Scanner<'_>, out: &mut Out) -> Result<()> {
-        write_openai_file(scan, out)
-    }
-
-    fn result_line(&self) -> LineReader {
-        openai_line
-    }
-
-    fn results_at(&self, batch: Json<'_>) -> Vec<ResultsAt> {
-        let file = |key: &str| batch.get(key).and_then(|v| v.non_empty_str()).map(Cow::into_owned);
-        let output = file("output_file_id").map(|id| ResultsAt::File(Source::Output, id));
-        let error = file("error_file_id").map(|id| ResultsAt::File(Source::Error, id));
-        output.into_iter().chain(error).collect()
     }
 
     fn next_page(&self, _cx: &Cx<'_>, query: &ListQuery, summary: &PageSummary) -> Option<ListQuery> {
@@ -210,22 +187,6 @@ fn create_body(params: Json<'_>, marker: Option<&str>) -> Result<String> {
     Ok(String::from_utf8(out.into_parts().0).unwrap_or_default())
 }
 
-fn write_metadata(metadata: Option<Json<'_>>, marker: Option<&str>, out: &mut Out) {
-    let mut object = Object::begin(out);
-    for (key, value) in metadata.iter().flat_map(Json::entries) {
-        if marker.is_some() && key.is_str(MARKER_KEY) {
-            continue;
-        }
-        object.raw_key(out, key);
-        out.raw(value);
-    }
-    if let Some(marker) = marker {
-        object.key(out, MARKER_KEY);
-        out.string(marker);
-    }
-    object.end(out);
-}
-
 fn read_job<'a>(scan: &mut Scanner<'a>, batch: &mut Batch<'a>) -> Result<IdText<'a>> {
     batch.walk(scan, "a batch job", |name| Slot::of(name).map_or(Role::Pass, Role::Slot))?;
     for slot in [Slot::Id, Slot::Endpoint, Slot::Model] {
@@ -257,13 +218,7 @@ fn read_job<'a>(scan: &mut Scanner<'a>, batch: &mut Batch<'a>) -> Result<IdText<
         batch.set(Slot::InProgressAt, seconds_value(started));
     }
     let status = status_text(batch);
-    let end_slot = match status.as_deref() {
-        Some("completed") => Some(Slot::CompletedAt),
-        Some("failed") => Some(Slot::FailedAt),
-        Some("expired") => Some(Slot::ExpiredAt),
-        Some("cancelled") => Some(Slot::CancelledAt),
-        _ => None,
-    };
+    let end_slot = status.as_deref().and_then(Slot::ended_at);
     // `completed_at` is when the job ended, whatever the end: it goes to that end's field.
     let ended = batch.sent(Slot::CompletedAt).filter(|v| !v.is_null());
     match (end_slot, ended) {

@@ -6,19 +6,16 @@
 
 use std::borrow::Cow;
 
-use super::api::{page_with, Api, Cx, Paging, ResultsAt, Upload, MARKER_KEY};
+use super::api::{page_with, Api, Cx, Paging, Upload, MARKER_KEY};
 use crate::core::config::{check_id, encode, query, ListQuery};
 use crate::core::error::{Error, Result};
 use crate::core::http::{Body, Form, Method, Request};
 use crate::core::json::{Json, Kind, Object, Out, Scanner};
-use crate::core::jsonl::LineReader;
 use crate::core::model::batch::{object_name, seconds_value, status_value, Batch, Slot};
 use crate::core::model::counts::{count, counts_as_sent, Counts, COUNT_NAMES};
-use crate::core::model::file::write_openai_file;
 use crate::core::model::page::{IdText, OPENAI};
 use crate::core::model::record::{metadata_value, object_value, text_value, Role, Value};
-use crate::core::model::result::openai_line;
-use crate::core::model::{PageSummary, Source};
+use crate::core::model::PageSummary;
 
 /// The OpenAI family.
 #[derive(Debug)]
@@ -73,11 +70,6 @@ impl Api for OpenAi {
         Ok(Request { body: Body::Form(form), ..cx.config.request(Method::Post, "/files") })
     }
 
-    fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request> {
-        let id = check_id("file id", file_id)?;
-        Ok(cx.config.request(Method::Get, &format!("/files/{}/content", encode(id))).without("accept"))
-    }
-
     fn batch<'a>(&self, cx: &Cx<'_>, scan: &mut Scanner<'a>, out: &mut Out) -> Result<IdText<'a>> {
         let mut batch = Batch::default();
         let id = read_batch(cx, scan, &mut batch)?;
@@ -93,21 +85,6 @@ impl Api for OpenAi {
             summary.next = next.map(Cow::into_owned);
         }
         Ok(summary)
-    }
-
-    fn file(&self, _cx: &Cx<'_>, scan: &mut Scanner<'_>, out: &mut Out) -> Result<()> {
-        write_openai_file(scan, out)
-    }
-
-    fn result_line(&self) -> LineReader {
-        openai_line
-    }
-
-    fn results_at(&self, batch: Json<'_>) -> Vec<ResultsAt> {
-        let file = |key: &str| batch.get(key).and_then(|v| v.non_empty_str()).map(Cow::into_owned);
-        let output = file("output_file_id").map(|id| ResultsAt::File(Source::Output, id));
-        let error = file("error_file_id").map(|id| ResultsAt::File(Source::Error, id));
-        output.into_iter().chain(error).collect()
     }
 
     fn next_page(&self, _cx: &Cx<'_>, query: &ListQuery, summary: &PageSummary) -> Option<ListQuery> {
@@ -271,7 +248,7 @@ pub fn create_body(cx: &Cx<'_>, params: Json<'_>, marker: Option<&str>) -> Resul
 }
 
 /// `metadata` with the marker added (the caller's pairs first, as given).
-fn write_metadata(metadata: Option<Json<'_>>, marker: Option<&str>, out: &mut Out) {
+pub(super) fn write_metadata(metadata: Option<Json<'_>>, marker: Option<&str>, out: &mut Out) {
     let mut object = Object::begin(out);
     for (key, value) in metadata.iter().flat_map(Json::entries) {
         if marker.is_some() && key.is_str(MARKER_KEY) {

@@ -3,23 +3,18 @@
 //! percentage instead of counts and `error` as one string; input lines are `{ custom_id, body }`
 //! and go up through `POST /files/upload`.
 
-use std::borrow::Cow;
-
 use super::anthropic::{keep_unmapped, passed};
-use super::api::{page_with, Api, Cx, ResultsAt, Upload};
+use super::api::{page_with, Api, Cx, Upload};
 use super::openai::required;
 use crate::core::config::{check_id, encode, ListQuery};
 use crate::core::error::{Error, Result};
 use crate::core::http::{Body, Content, Form, Method, Request};
 use crate::core::json::{Json, Kind, Object, Out, Scanner};
-use crate::core::jsonl::LineReader;
 use crate::core::model::batch::{seconds_value, status_value, Batch, Slot};
 use crate::core::model::counts::Counts;
-use crate::core::model::file::write_openai_file;
 use crate::core::model::page::{IdText, Layout, More};
 use crate::core::model::record::{text_value, Role, Value};
-use crate::core::model::result::openai_line;
-use crate::core::model::{PageSummary, Source};
+use crate::core::model::PageSummary;
 
 /// The Together family.
 #[derive(Debug)]
@@ -88,11 +83,6 @@ impl Api for Together {
         Ok(Request { body: Body::Form(form), ..cx.config.request(Method::Post, "/files/upload") })
     }
 
-    fn file_content(&self, cx: &Cx<'_>, file_id: &str) -> Result<Request> {
-        let id = check_id("file id", file_id)?;
-        Ok(cx.config.request(Method::Get, &format!("/files/{}/content", encode(id))).without("accept"))
-    }
-
     fn batch<'a>(&self, _cx: &Cx<'_>, scan: &mut Scanner<'a>, out: &mut Out) -> Result<IdText<'a>> {
         let mut batch = Batch::default();
         // `create` answers `{ job, warning }`: the job, with the warning beside its fields.
@@ -131,21 +121,6 @@ impl Api for Together {
         page_with(cx, scan, Layout { items: "data", more: More::Never }, out).map(|(summary, _)| summary)
     }
 
-    fn file(&self, _cx: &Cx<'_>, scan: &mut Scanner<'_>, out: &mut Out) -> Result<()> {
-        write_openai_file(scan, out)
-    }
-
-    fn result_line(&self) -> LineReader {
-        openai_line
-    }
-
-    fn results_at(&self, batch: Json<'_>) -> Vec<ResultsAt> {
-        let file = |key: &str| batch.get(key).and_then(|v| v.non_empty_str()).map(Cow::into_owned);
-        let output = file("output_file_id").map(|id| ResultsAt::File(Source::Output, id));
-        let error = file("error_file_id").map(|id| ResultsAt::File(Source::Error, id));
-        output.into_iter().chain(error).collect()
-    }
-
     fn next_page(&self, _cx: &Cx<'_>, _query: &ListQuery, _summary: &PageSummary) -> Option<ListQuery> {
         None
     }
@@ -179,13 +154,7 @@ fn read_job<'a>(scan: &mut Scanner<'a>, batch: &mut Batch<'a>) -> Result<IdText<
         Value::Raw(v) => v.as_str().and_then(|s| crate::core::model::status::normalize(&s)),
         _ => None,
     };
-    let end_slot = match status {
-        Some("completed") => Some(Slot::CompletedAt),
-        Some("failed") => Some(Slot::FailedAt),
-        Some("expired") => Some(Slot::ExpiredAt),
-        Some("cancelled") => Some(Slot::CancelledAt),
-        _ => None,
-    };
+    let end_slot = status.and_then(Slot::ended_at);
     // `completed_at` is when the job ended, whatever the end: it goes to that end's field.
     let ended = batch.sent(Slot::CompletedAt).filter(|v| !v.is_null());
     match (end_slot, ended) {
