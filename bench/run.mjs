@@ -270,6 +270,20 @@ async function miniflare() {
   }
 }
 
+/** Miniflare's options for a Worker `bundle` built above, talking to the mock at `baseURL`. */
+function workerOptions({ scriptPath, dir }, baseURL) {
+  return {
+    modules: true,
+    scriptPath,
+    modulesRoot: dir,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { BASE_URL: baseURL },
+    host: '127.0.0.1',
+    port: 0,
+  };
+}
+
 /** Resident set size of this process's `workerd` children (Miniflare starts one), in bytes. */
 function workerdRss() {
   let total = 0;
@@ -294,16 +308,7 @@ async function workerdResults(baseURL, { lines, warmup, rounds }) {
   const out = { lines };
   for (const name of CLIENTS) {
     const built = await bundle(path.join(here, 'workers', `results-${name}.mjs`), path.join(outDir, 'workers', `results-${name}`));
-    const mf = new Miniflare({
-      modules: true,
-      scriptPath: built.scriptPath,
-      modulesRoot: built.dir,
-      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings: { BASE_URL: baseURL },
-      host: '127.0.0.1',
-      port: 0,
-    });
+    const mf = new Miniflare(workerOptions(built, baseURL));
     const times = [];
     const peaks = [];
     try {
@@ -351,18 +356,8 @@ async function coldStartWorkerd(baseURL, built, { warmup, rounds }) {
   const times = Object.fromEntries(CLIENTS.map((name) => [name, []]));
   for (let round = 0; round < warmup + rounds; round++) {
     for (const name of rotate(round)) {
-      const { scriptPath, dir } = built[name];
       const t0 = performance.now();
-      const mf = new Miniflare({
-        modules: true,
-        scriptPath,
-        modulesRoot: dir,
-        modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-        compatibilityDate: COMPATIBILITY_DATE,
-        bindings: { BASE_URL: baseURL },
-        host: '127.0.0.1',
-        port: 0,
-      });
+      const mf = new Miniflare(workerOptions(built[name], baseURL));
       try {
         const res = await mf.dispatchFetch('http://localhost/', { signal: AbortSignal.timeout(60_000) });
         const batch = await res.json();

@@ -4,6 +4,8 @@
 //            `openai`, the 7.x pin; `openai6` is 6.x, for Node 20, which 7.x no longer supports)
 //   fetch    the floor: the platform's fetch + res.json() / res.text(), no client at all
 // Only the chosen client's module is imported, so a child process carries no other library.
+import { parseLines } from '../workers/parse-lines.mjs';
+
 export const CLIENTS = ['ours', 'openai', 'fetch'];
 export const OPENAI_MODULE = process.env.BENCH_OPENAI || 'openai';
 
@@ -55,17 +57,4 @@ export async function load(name, baseURL) {
     };
   }
   throw new Error(`unknown client ${name}`);
-}
-
-/** split + JSON.parse every line, counting (nothing parsed is kept: the kindest case for memory). */
-export function parseLines(text) {
-  let count = 0;
-  let errors = 0;
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const r = JSON.parse(line);
-    count++;
-    if (r.error !== null || r.response?.body?.error) errors++;
-  }
-  return { count, errors };
 }

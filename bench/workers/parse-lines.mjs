@@ -1,4 +1,5 @@
-// split + JSON.parse every line, counting (as lib/clients.mjs does in Node).
+// split + JSON.parse every line, counting (nothing parsed is kept: the kindest case for memory).
+// What openai and the fetch floor do with an output file, in Node (lib/clients.mjs) and in workerd.
 export function parseLines(text) {
   let count = 0;
   let errors = 0;
