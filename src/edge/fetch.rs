@@ -1,15 +1,35 @@
 //! HTTP through the global `fetch` (or the caller's), one attempt at a time, bounded by a timeout
 //! and the caller's `AbortSignal`; bodies read whole with a size cap, or left open as a stream.
 
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::js::{self, describe, refused, Response};
 use super::timer::bounded;
 use crate::core::http::{Body as RequestBody, Content, Head, Header, Request};
 use crate::core::ops::{Body, NoReply, Read, Reply};
+
+#[wasm_bindgen(module = "/js/read.js")]
+extern "C" {
+    /// A body being read (js/read.js): its stream and the reader that holds its lock.
+    #[derive(Debug)]
+    type BodyHandle;
+    /// Locks `stream` for reading.
+    #[wasm_bindgen(catch, js_name = openBody)]
+    fn open_body(stream: &JsValue) -> Result<BodyHandle, JsValue>;
+    /// Reads chunks until `min` bytes came or the body ended.
+    #[wasm_bindgen(js_name = readChunks)]
+    fn read_chunks(body: &BodyHandle, min: u32, ms: u32, signal: Option<&AbortSignal>, stalled: &JsValue) -> Promise;
+    /// Cancels the body, ignoring how that ends.
+    #[wasm_bindgen(js_name = cancelBody)]
+    fn cancel_body(body: &BodyHandle);
+}
+
+/// A body is read about this much at a time (one wasm round trip), whatever its chunk size.
+const READ_BYTES: u32 = 64 * 1024;
 
 #[wasm_bindgen]
 extern "C" {
@@ -46,7 +66,8 @@ impl Open {
     /// The reader over the body (which locks it).
     pub fn reader(&mut self) -> &mut BodyReader {
         let response = &self.response;
-        self.reader.get_or_insert_with(|| BodyReader::new(response).unwrap_or(BodyReader { reader: None }))
+        self.reader
+            .get_or_insert_with(|| BodyReader::new(response).unwrap_or(BodyReader { reader: None, broken: None }))
     }
 
     /// The next chunk of the body.
@@ -229,7 +250,9 @@ fn request_init(request: &Request, body: &JsValue, signal: &AbortSignal) -> Obje
 /// Reads a response body chunk by chunk; cancelled when dropped.
 #[derive(Debug)]
 pub struct BodyReader {
-    reader: Option<js::Reader>,
+    reader: Option<BodyHandle>,
+    /// Why the body cannot be read on, once the bytes before it have been handed out.
+    broken: Option<NoReply>,
 }
 
 impl BodyReader {
@@ -237,42 +260,68 @@ impl BodyReader {
     fn new(response: &Response) -> Result<Self, JsValue> {
         let body = response.body();
         if body.is_null() || body.is_undefined() {
-            return Ok(BodyReader { reader: None });
+            return Ok(BodyReader { reader: None, broken: None });
         }
-        let stream: &js::Stream = body.unchecked_ref();
-        Ok(BodyReader { reader: Some(stream.get_reader()?) })
+        Ok(BodyReader { reader: Some(open_body(&body)?), broken: None })
     }
 
-    /// The next chunk, `None` at the end. A read that stalls for `timeout_ms` is a timeout.
+    /// The next piece of the body (the chunks that came, up to about [`READ_BYTES`]), `None` at the
+    /// end. A read that stalls for `timeout_ms` is a timeout.
     pub async fn next(&mut self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Option<Vec<u8>>, NoReply> {
+        if let Some(error) = self.broken.take() {
+            self.cancel();
+            return Err(error);
+        }
         let Some(reader) = &self.reader else { return Ok(None) };
         if signal.is_some_and(AbortSignal::aborted) {
             self.cancel();
             return Err(NoReply::Aborted);
         }
-        let read = reader.read().map_err(|e| NoReply::Connection { detail: describe(&e), refused: false })?;
-        let step = match bounded(read, Some(timeout_ms), signal).await {
-            Ok(step) => step,
+        let stalled: JsValue = Object::new().into();
+        let chunks = match JsFuture::from(read_chunks(reader, READ_BYTES, timeout_ms, signal, &stalled)).await {
+            Ok(chunks) => chunks.unchecked_into::<Array>(),
             Err(e) => {
                 self.cancel();
-                return Err(e);
+                return Err(if signal.is_some_and(AbortSignal::aborted) {
+                    NoReply::Aborted
+                } else if e == stalled {
+                    NoReply::Timeout
+                } else {
+                    // The request was sent: a body that breaks off is never "refused".
+                    NoReply::Connection { detail: describe(&e), refused: false }
+                });
             }
         };
-        let step: &js::ReadResult = step.unchecked_ref();
-        if step.done().is_truthy() {
-            self.reader = None;
-            return Ok(None);
-        }
-        match js::bytes(&step.value()) {
-            Some(bytes) => Ok(Some(bytes)),
-            None => {
-                self.cancel();
-                Err(NoReply::Connection {
+        let mut out = Vec::new();
+        for chunk in chunks.iter() {
+            if chunk.is_null() {
+                self.reader = None;
+                break;
+            }
+            let Some(bytes) = chunk.dyn_ref::<Uint8Array>() else {
+                // What came before it is handed out first; the error comes with the next call.
+                self.broken = Some(NoReply::Connection {
                     detail: "the response body produced a chunk that is not bytes".into(),
                     refused: false,
-                })
-            }
+                });
+                break;
+            };
+            let at = out.len();
+            out.resize(at + bytes.length() as usize, 0);
+            bytes.copy_to(&mut out[at..]);
         }
+        if out.is_empty() {
+            return match self.broken.take() {
+                Some(error) => {
+                    self.cancel();
+                    Err(error)
+                }
+                // An empty chunk before the end is still not the end.
+                None if self.reader.is_some() => Ok(Some(out)),
+                None => Ok(None),
+            };
+        }
+        Ok(Some(out))
     }
 
     /// The body's first `max` bytes (or all of it, if shorter).
@@ -295,11 +344,7 @@ impl BodyReader {
     /// Stops the stream and releases the connection.
     pub fn cancel(&mut self) {
         if let Some(reader) = self.reader.take() {
-            // cancel() returns a promise that may reject; it has nothing left to tell us, but an
-            // unawaited rejection would surface as an unhandled one.
-            if let Ok(done) = reader.cancel() {
-                super::timer::ignore(&done);
-            }
+            cancel_body(&reader);
         }
     }
 }

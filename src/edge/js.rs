@@ -1,7 +1,7 @@
 //! The JS objects the edge uses, declared once as typed structural bindings (as workers-rs's
 //! `worker-sys` does): the rest of the edge calls these, never `Reflect::get` with a string.
 
-use js_sys::{Function, Object, Promise, Uint8Array};
+use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -24,28 +24,6 @@ extern "C" {
     pub type Headers;
     #[wasm_bindgen(method, catch, structural)]
     pub fn get(this: &Headers, name: &str) -> Result<JsValue, JsValue>;
-
-    /// A `ReadableStream`.
-    #[derive(Debug, Clone)]
-    pub type Stream;
-    #[wasm_bindgen(method, catch, structural, js_name = getReader)]
-    pub fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
-
-    /// Its default reader.
-    #[derive(Debug, Clone)]
-    pub type Reader;
-    #[wasm_bindgen(method, catch, structural)]
-    pub fn read(this: &Reader) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, catch, structural)]
-    pub fn cancel(this: &Reader) -> Result<Promise, JsValue>;
-
-    /// What `read()` resolves with.
-    #[derive(Debug, Clone)]
-    pub type ReadResult;
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn done(this: &ReadResult) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn value(this: &ReadResult) -> JsValue;
 
     /// A thrown value, as far as we read it.
     #[derive(Debug, Clone)]
@@ -80,11 +58,6 @@ extern "C" {
 /// `target[name]` as a function, if it is one (a getter that throws reads as none).
 pub fn method(target: &JsValue, name: &str) -> Option<Function> {
     js_sys::Reflect::get(target, &name.into()).ok()?.dyn_into::<Function>().ok()
-}
-
-/// Bytes of a `Uint8Array` chunk, copied into wasm memory.
-pub fn bytes(value: &JsValue) -> Option<Vec<u8>> {
-    value.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
 }
 
 /// What a thrown JS value says, with its `cause` (Node puts `ECONNREFUSED` there).
