@@ -13,8 +13,9 @@ use crate::core::jsonl::{JsonlDecoder, Results as Lines, MAX_LINE_BYTES};
 use crate::core::model::Source;
 use crate::core::providers::api::ResultsAt;
 
-/// Results are handed to JS once their text reaches this size (or the file ends).
-const YIELD_BYTES: usize = 64 * 1024;
+/// Results are handed to JS once their text reaches this size (or the file ends). Measured on a
+/// 55 MB file: 256 KiB reads 5-6% faster than 64 KiB in Node 24 and in workerd.
+const YIELD_BYTES: usize = 256 * 1024;
 
 /// What `results` was given: a batch id, or a batch object already at hand (as JSON text).
 #[derive(Debug, Clone)]
@@ -137,7 +138,7 @@ impl Results {
             Step::Failed(failed) => self.done(Err(failed.error)),
             Step::Done(_) => {
                 self.decoder = Some(JsonlDecoder::with_limit(source, self.line_limit));
-                self.lines = Some(Lines::with_capacity(env.cx.api().result_line(), 64 * 1024));
+                self.lines = Some(Lines::with_capacity(env.cx.api().result_line(), 2 * YIELD_BYTES));
                 self.phase = Phase::Reading;
                 Action::ReadChunk { timeout_ms: env.cx.config.timeout_ms }
             }
