@@ -35,6 +35,8 @@ const PLAN = QUICK
   ? {
       list100: { limit: 100, calls: 20, warmup: 1, rounds: 3 },
       list10k: { limit: 10_000, calls: 1, warmup: 1, rounds: 2 },
+      list100Ppinfra: { limit: 100, calls: 20, warmup: 1, rounds: 3, dialect: 'ppinfra' },
+      list10kPpinfra: { limit: 10_000, calls: 1, warmup: 1, rounds: 2, dialect: 'ppinfra' },
       results: [{ lines: 100_000, file: 'prebuilt', warmup: 0, rounds: 1 }],
       workerdResults: { lines: 100_000, warmup: 1, rounds: 1 },
       coldNode: { warmup: 1, rounds: 3 },
@@ -43,6 +45,10 @@ const PLAN = QUICK
   : {
       list100: { limit: 100, calls: 50, warmup: 3, rounds: 15 },
       list10k: { limit: 10_000, calls: 1, warmup: 2, rounds: 11 },
+      // The same batches in PPInfra's dialect: llm-batches normalises them itself; openai and the
+      // baseline run the plain-JS normaliser in lib/ppinfra.mjs (checked to give the same objects).
+      list100Ppinfra: { limit: 100, calls: 50, warmup: 3, rounds: 15, dialect: 'ppinfra' },
+      list10kPpinfra: { limit: 10_000, calls: 1, warmup: 2, rounds: 11, dialect: 'ppinfra' },
       // One warm-up round at the small size warms the server and the page cache; each run is a fresh
       // process anyway, so the large size goes straight to its measured rounds.
       // Two servers: `lines` generates each line as it writes (what earlier runs timed); `prebuilt`
@@ -157,7 +163,7 @@ function versions() {
 // ---- 1 + 2: list ------------------------------------------------------------------------------
 
 async function list(baseURL, plan) {
-  log(`list: ${plan.limit} batches a page, ${plan.calls} call(s) a turn, ${plan.warmup}+${plan.rounds} rounds`);
+  log(`list${plan.dialect ? ` (${plan.dialect})` : ''}: ${plan.limit} batches a page, ${plan.calls} call(s) a turn, ${plan.warmup}+${plan.rounds} rounds`);
   const out = JSON.parse(await node(['--expose-gc', 'lib/list-child.mjs', baseURL, JSON.stringify(plan)]));
   return Object.fromEntries(CLIENTS.map((name) => [name, { ms: summary(out.perCallMs[name]) }]));
 }
@@ -388,6 +394,9 @@ function table(r) {
   };
   row(`list, ${r.list100.limit}-batch page, per call (ms)`, (n) => r.list100[n].ms.median, fmtMs);
   row(`list, ${fmtInt(r.list10k.limit)}-batch page, per call (ms)`, (n) => r.list10k[n].ms.median, fmtMs);
+  for (const p of [r.list100Ppinfra, r.list10kPpinfra].filter(Boolean)) {
+    row(`list, ${fmtInt(p.limit)}-batch PPInfra page, normalised (openai and baseline + a JS normaliser), per call (ms)`, (n) => p[n].ms.median, fmtMs);
+  }
   for (const size of r.results) {
     const mb = (size.bytes / 1e6).toFixed(0);
     const server = size.file === 'prebuilt' ? 'prebuilt buffer' : 'lines generated';
@@ -443,6 +452,11 @@ and output files of ~${r.results[0].bytes / r.results[0].lines | 0} B a line wit
 - **list**: one process, the three clients in turn; llm-batches \`client.list({limit})\`, openai
   \`await client.batches.list({limit})\` (the first page object, no auto-pagination), baseline \`fetch\` + \`res.json()\`.
   ${r.list100.calls} calls a turn for 100 batches, ${r.list10k.calls} for 10,000; ${r.list100.rounds} / ${r.list10k.rounds} measured rounds.
+- **list, PPInfra page**: the same batches as PPInfra sends them (${fmtInt(r.pageBytes.ppinfra100)} / ${fmtInt(r.pageBytes.ppinfra10000)} B): upper-case
+  statuses, \`{}\` for unset times, a string \`created_at\`, the counts at the top level, \`errors\` as one string.
+  llm-batches with \`provider: 'ppinfra'\` normalises them itself; openai and the baseline hand their page to
+  \`lib/ppinfra.mjs\`, the plain-JS normaliser a user of the SDK would write, checked on every run to give the
+  same objects as llm-batches.
 - **read an output file**: a fresh process a run (${r.results.map((s) => `${s.rounds} rounds at ${fmtInt(s.lines)} lines`).join(', ')});
   llm-batches \`for await (const r of client.results({ output_file_id }))\` counting, openai
   \`(await client.files.content(id)).text()\` then \`split('\\n')\` and \`JSON.parse\` each line, baseline the same
@@ -483,9 +497,14 @@ try {
 
 try {
   const r = { quick: QUICK, date: new Date().toISOString(), machine: machine(), versions: versions(), git, pageBytes: {} };
-  for (const limit of [100, 10_000]) r.pageBytes[limit] = (await (await fetch(`${server.url}/batches?limit=${limit}`)).arrayBuffer()).byteLength;
+  for (const limit of [100, 10_000]) {
+    r.pageBytes[limit] = (await (await fetch(`${server.url}/batches?limit=${limit}`)).arrayBuffer()).byteLength;
+    r.pageBytes[`ppinfra${limit}`] = (await (await fetch(`${server.url.replace(/\/v1$/, '/ppinfra/v1')}/batches?limit=${limit}`)).arrayBuffer()).byteLength;
+  }
   r.list100 = { ...PLAN.list100, ...(await list(server.url, PLAN.list100)) };
   r.list10k = { ...PLAN.list10k, ...(await list(server.url, PLAN.list10k)) };
+  r.list100Ppinfra = { ...PLAN.list100Ppinfra, ...(await list(server.url, PLAN.list100Ppinfra)) };
+  r.list10kPpinfra = { ...PLAN.list10kPpinfra, ...(await list(server.url, PLAN.list10kPpinfra)) };
   r.results = [];
   for (const size of PLAN.results) {
     const bytes = (await (await fetch(`${server.url}/files/${size.file}-${size.lines}/content`)).arrayBuffer()).byteLength;

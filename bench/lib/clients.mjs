@@ -5,15 +5,22 @@
 //   fetch    the floor: the platform's fetch + res.json() / res.text(), no client at all
 // Only the chosen client's module is imported, so a child process carries no other library.
 import { parseLines } from '../workers/parse-lines.mjs';
+import { normalisePage } from './ppinfra.mjs';
 
 export const CLIENTS = ['ours', 'openai', 'fetch'];
 export const OPENAI_MODULE = process.env.BENCH_OPENAI || 'openai';
 
-/** `{ list(limit), retrieve(id), readAll(fileId) }` for `name` against `baseURL` (…/v1). */
-export async function load(name, baseURL) {
+/**
+ * `{ list(limit), retrieve(id), readAll(fileId) }` for `name` against `baseURL` (…/v1). With
+ * `dialect: 'ppinfra'`, `list` reads the server's PPInfra pages: llm-batches with its `ppinfra`
+ * provider, the other two through the plain-JS normaliser a user of the SDK would write.
+ */
+export async function load(name, baseURL, { dialect = 'openai' } = {}) {
+  const ppinfra = dialect === 'ppinfra';
+  if (ppinfra) baseURL = baseURL.replace(/\/v1$/, '/ppinfra/v1');
   if (name === 'ours') {
     const { BatchClient } = await import('llm-batches');
-    const client = new BatchClient({ apiKey: 'x', baseURL, maxRetries: 0 });
+    const client = new BatchClient({ apiKey: 'x', baseURL, maxRetries: 0, ...(ppinfra ? { provider: 'ppinfra' } : {}) });
     return {
       list: (limit) => client.list({ limit }),
       retrieve: (id) => client.retrieve(id),
@@ -34,7 +41,7 @@ export async function load(name, baseURL) {
     const client = new OpenAI({ apiKey: 'x', baseURL, maxRetries: 0 });
     return {
       // Awaiting the PagePromise gives the first page object; no auto-pagination.
-      list: (limit) => client.batches.list({ limit }),
+      list: ppinfra ? async (limit) => normalisePage(await client.batches.list({ limit })) : (limit) => client.batches.list({ limit }),
       retrieve: (id) => client.batches.retrieve(id),
       // What the SDK offers for an output file: the whole body as text, then one JSON.parse a line.
       async readAll(fileId) {
@@ -51,7 +58,10 @@ export async function load(name, baseURL) {
       return res;
     };
     return {
-      list: async (limit) => (await get(`/batches?limit=${limit}`)).json(),
+      list: async (limit) => {
+        const page = await (await get(`/batches?limit=${limit}`)).json();
+        return ppinfra ? normalisePage(page) : page;
+      },
       retrieve: async (id) => (await get(`/batches/${encodeURIComponent(id)}`)).json(),
       readAll: async (fileId) => parseLines(await (await get(`/files/${encodeURIComponent(fileId)}/content`)).text()),
     };

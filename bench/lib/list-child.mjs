@@ -3,12 +3,20 @@
 // gc() before each client's turn. Prints one JSON object: per-call milliseconds of every measured
 // round, per client. Run by run.mjs as
 //   node --expose-gc lib/list-child.mjs BASE_URL '{"limit":100,"calls":50,"warmup":3,"rounds":15}'
+import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { CLIENTS, load } from './clients.mjs';
 
 const [baseURL, configText] = process.argv.slice(2);
-const { limit, calls, warmup, rounds } = JSON.parse(configText);
-const clients = Object.fromEntries(await Promise.all(CLIENTS.map(async (name) => [name, await load(name, baseURL)])));
+const { limit, calls, warmup, rounds, dialect = 'openai' } = JSON.parse(configText);
+const clients = Object.fromEntries(await Promise.all(CLIENTS.map(async (name) => [name, await load(name, baseURL, { dialect })])));
+
+// A page the clients normalise must come out the same from each: the JS normaliser is checked
+// against llm-batches, so the comparison times the same work.
+if (dialect !== 'openai') {
+  const pages = Object.fromEntries(await Promise.all(CLIENTS.map(async (name) => [name, (await clients[name].list(limit)).data])));
+  for (const name of CLIENTS) assert.deepStrictEqual(pages[name], pages.ours, `${name}'s ${dialect} page differs from llm-batches'`);
+}
 
 const samples = Object.fromEntries(CLIENTS.map((name) => [name, []]));
 for (let round = 0; round < warmup + rounds; round++) {
@@ -24,4 +32,4 @@ for (let round = 0; round < warmup + rounds; round++) {
     if (round >= warmup) samples[name].push(perCall);
   }
 }
-process.stdout.write(`${JSON.stringify({ limit, calls, warmup, rounds, perCallMs: samples })}\n`);
+process.stdout.write(`${JSON.stringify({ limit, calls, warmup, rounds, dialect, perCallMs: samples })}\n`);
