@@ -1,5 +1,5 @@
 // Reading a response body for the wasm edge (src/edge/fetch.rs), several chunks per call: one wasm
-// round trip per call (the edge asks for 256 KiB), with one timer per call instead of one per chunk.
+// round trip per call (the edge asks for 64 KiB), with one timer per call instead of one per chunk.
 //
 // workerd hands out 4 KiB chunks from a default reader (13,410 reads for a 55 MB file, 175 ms of
 // reading alone); a BYOB reader there fills 64 KiB buffers (about 1,100 reads, 50 ms). In Node the

@@ -30,7 +30,7 @@ extern "C" {
 
 /// A body is read about this much at a time (one wasm round trip), whatever its chunk size: the
 /// results' yield size, so that a yield takes one read.
-const READ_BYTES: u32 = 256 * 1024;
+const READ_BYTES: u32 = 64 * 1024;
 
 #[wasm_bindgen]
 extern "C" {
