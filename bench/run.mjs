@@ -37,7 +37,7 @@ const PLAN = QUICK
       list10k: { limit: 10_000, calls: 1, warmup: 1, rounds: 2 },
       list100Ppinfra: { limit: 100, calls: 20, warmup: 1, rounds: 3, dialect: 'ppinfra' },
       list10kPpinfra: { limit: 10_000, calls: 1, warmup: 1, rounds: 2, dialect: 'ppinfra' },
-      results: [{ lines: 100_000, file: 'prebuilt', warmup: 0, rounds: 1 }],
+      results: [{ lines: 100_000, file: 'prebuilt', warmup: 0, rounds: 1 }, { lines: 100_000, file: 'anthropic', warmup: 0, rounds: 1 }],
       workerdResults: { lines: 100_000, warmup: 1, rounds: 1 },
       coldNode: { warmup: 1, rounds: 3 },
       coldWorkerd: { warmup: 1, rounds: 2 },
@@ -58,6 +58,9 @@ const PLAN = QUICK
         { lines: 100_000, file: 'prebuilt', warmup: 1, rounds: 7 },
         { lines: 400_000, file: 'lines', warmup: 0, rounds: 5 },
         { lines: 400_000, file: 'prebuilt', warmup: 0, rounds: 5 },
+        // Anthropic's results (prebuilt): the SDK column is @anthropic-ai/sdk's streaming
+        // `messages.batches.results`, which normalises nothing either.
+        { lines: 100_000, file: 'anthropic', warmup: 1, rounds: 7 },
       ],
       workerdResults: { lines: 400_000, warmup: 1, rounds: 5 },
       coldNode: { warmup: 2, rounds: 10 },
@@ -157,7 +160,7 @@ function versions() {
       return null;
     }
   };
-  return { 'llm-batches': version('llm-batches'), openai: version(OPENAI_MODULE), esbuild: esbuild.version, miniflare: version('miniflare'), workerd: version('workerd'), node: process.version };
+  return { 'llm-batches': version('llm-batches'), openai: version(OPENAI_MODULE), '@anthropic-ai/sdk': version('@anthropic-ai/sdk'), esbuild: esbuild.version, miniflare: version('miniflare'), workerd: version('workerd'), node: process.version };
 }
 
 // ---- 1 + 2: list ------------------------------------------------------------------------------
@@ -175,7 +178,8 @@ async function results(baseURL, { lines, file, warmup, rounds }) {
   const runs = Object.fromEntries(CLIENTS.map((name) => [name, []]));
   for (let round = 0; round < warmup + rounds; round++) {
     for (const name of rotate(round)) {
-      const run = JSON.parse(await node(['--expose-gc', 'lib/results-child.mjs', name, baseURL, `${file}-${lines}`, String(lines)]));
+      const args = file === 'anthropic' ? [`msgbatch_bench_${lines}`, String(lines), 'anthropic'] : [`${file}-${lines}`, String(lines)];
+      const run = JSON.parse(await node(['--expose-gc', 'lib/results-child.mjs', name, baseURL, ...args]));
       if (round >= warmup) runs[name].push(run);
       log(`  ${round < warmup ? 'warm-up ' : ''}${name}: ${run.ms.toFixed(0)} ms, +${((run.peakRss - run.idleRss) / 2 ** 20).toFixed(1)} MiB`);
     }
@@ -399,6 +403,11 @@ function table(r) {
   }
   for (const size of r.results) {
     const mb = (size.bytes / 1e6).toFixed(0);
+    if (size.file === 'anthropic') {
+      row(`read ${fmtInt(size.lines)}-line Anthropic results file (${mb} MB, prebuilt; SDK column: @anthropic-ai/sdk ${r.versions['@anthropic-ai/sdk']}), time (ms)`, (n) => size[n].ms.median, fmtMs);
+      row(`read ${fmtInt(size.lines)}-line Anthropic results file, peak RSS over idle (MiB)`, (n) => size[n].peakOverIdleBytes.median, fmtMiB);
+      continue;
+    }
     const server = size.file === 'prebuilt' ? 'prebuilt buffer' : 'lines generated';
     row(`read ${fmtInt(size.lines)}-line output file (${mb} MB, ${server}), time (ms)`, (n) => size[n].ms.median, fmtMs);
     row(`read ${fmtInt(size.lines)}-line output file (${server}), peak RSS over idle (MiB)`, (n) => size[n].peakOverIdleBytes.median, fmtMiB);
@@ -463,6 +472,11 @@ and output files of ~${r.results[0].bytes / r.results[0].lines | 0} B a line wit
   over \`fetch\` + \`res.text()\` (parsed lines are counted, not kept: the kindest case for those two).
   Peak RSS is sampled every ~5 ms from a worker thread; the figure is peak minus the same process's idle RSS
   (client imported and constructed, after gc) just before the read. All three agree on ${r.results[0].ours.failedLines} failed lines.
+- **Anthropic results**: an ended Anthropic batch whose \`results_url\` is on the mock (the same answers as
+  Messages, ~${((a) => (a ? (a.bytes / a.lines) | 0 : 0))(r.results.find((s) => s.file === 'anthropic'))} B a line); llm-batches \`client.results(batchId)\` with \`provider: 'anthropic'\`
+  (retrieve, then stream and normalise each line into a \`BatchResult\`), @anthropic-ai/sdk
+  \`for await (const r of await client.messages.batches.results(id))\` (retrieve, then stream and \`JSON.parse\`
+  each line as sent), baseline \`fetch\` of the batch and of \`results_url\` + \`text()\` + \`split\` + \`JSON.parse\`.
 - **cold start, Node**: a fresh \`node\` per run, timed from spawn to the answer on stdout (${r.coldNode.ours.ms.samples.length} runs each).
 - **cold start, workerd**: ${r.coldWorkerd.skipped ? `skipped (${r.coldWorkerd.skipped})` : `a fresh Miniflare per run, timed from \`new Miniflare(...)\` to the first \`dispatchFetch\` answer (the Worker's retrieve), ${r.coldWorkerd.ours.ms.samples.length} runs each; it includes starting workerd itself, which the baseline row shows`}.
 - **bundle**: \`workers/*.mjs\` (list + retrieve), esbuild \`--bundle --minify --format=esm\`, conditions
@@ -507,7 +521,8 @@ try {
   r.list10kPpinfra = { ...PLAN.list10kPpinfra, ...(await list(server.url, PLAN.list10kPpinfra)) };
   r.results = [];
   for (const size of PLAN.results) {
-    const bytes = (await (await fetch(`${server.url}/files/${size.file}-${size.lines}/content`)).arrayBuffer()).byteLength;
+    const file = size.file === 'anthropic' ? `${server.url.replace(/\/v1$/, '/anthropic/v1')}/messages/batches/msgbatch_bench_${size.lines}/results` : `${server.url}/files/${size.file}-${size.lines}/content`;
+    const bytes = (await (await fetch(file)).arrayBuffer()).byteLength;
     r.results.push({ ...size, bytes, ...(await results(server.url, size)) });
   }
   r.coldNode = await coldStartNode(server.url, PLAN.coldNode);

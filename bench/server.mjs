@@ -3,6 +3,9 @@
 //
 //   GET /v1/batches?limit=N          a fixed page of N OpenAI-shaped batches (built once per N, cached)
 //   GET /v1/batches/{id}             one batch
+//   GET /anthropic/v1/messages/batches/msgbatch_bench_N          an ended Anthropic batch of N
+//   GET /anthropic/v1/messages/batches/msgbatch_bench_N/results  its results (JSONL, prebuilt,
+//                                    ~550 bytes a line as above, one in a hundred `errored`)
 //   GET /ppinfra/v1/batches?limit=N  the same batches as PPInfra sends them (upper-case statuses,
 //                                    `{}` for unset times, string `created_at`, top-level counts…)
 //   GET /v1/files/lines-N/content    a JSONL output file of N result lines, generated on the fly
@@ -116,16 +119,44 @@ export function resultLine(n) {
   return `{"id":"batch_req_${id}bench","custom_id":"request-${n}","response":{"status_code":200,"request_id":"req_${id}c0ffee","body":{"id":"chatcmpl-${id}XYZ","object":"chat.completion","created":${T0 + n},"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"${ANSWER}","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":${40 + (n % 50)},"completion_tokens":${60 + (n % 30)},"total_tokens":${100 + (n % 80)}},"system_fingerprint":"fp_44709d6fcb"}},"error":null}\n`;
 }
 
+/** Anthropic's result line `n` (1-based): the same answer as `resultLine`, as a Message. */
+export function anthropicLine(n) {
+  const id = n.toString(16).padStart(8, '0');
+  if (n % 100 === 0) {
+    return `{"custom_id":"request-${n}","result":{"type":"errored","error":{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 131072 tokens > 128000 maximum — please réduire la longueur."},"request_id":"req_011C${id}bench"}}}\n`;
+  }
+  return `{"custom_id":"request-${n}","result":{"type":"succeeded","message":{"id":"msg_011C${id}XYZbench","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"${ANSWER}"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":${40 + (n % 50)},"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":${60 + (n % 30)},"service_tier":"batch"}}}}\n`;
+}
+
+/** The ended Anthropic batch of `lines` requests, its results on this server. */
+function anthropicBatch(lines, origin) {
+  const id = `msgbatch_bench_${lines}`;
+  const errored = Math.floor(lines / 100);
+  return {
+    id,
+    type: 'message_batch',
+    processing_status: 'ended',
+    request_counts: { processing: 0, succeeded: lines - errored, errored, canceled: 0, expired: 0 },
+    ended_at: '2024-04-25T00:50:00.000000Z',
+    created_at: '2024-04-24T23:06:40.000000Z',
+    expires_at: '2024-04-25T23:06:40.000000Z',
+    archived_at: null,
+    cancel_initiated_at: null,
+    results_url: `${origin}/anthropic/v1/messages/batches/${id}/results`,
+  };
+}
+
 const files = new Map();
 
-/** The whole file of `lines` result lines, built once. */
-function prebuilt(lines) {
-  let body = files.get(lines);
+/** The whole file of `lines` result lines (by `line`), built once. */
+function prebuilt(lines, line = resultLine) {
+  const key = `${line.name}:${lines}`;
+  let body = files.get(key);
   if (!body) {
     const parts = [];
-    for (let n = 1; n <= lines; n++) parts.push(resultLine(n));
+    for (let n = 1; n <= lines; n++) parts.push(line(n));
     body = Buffer.from(parts.join(''));
-    files.set(lines, body);
+    files.set(key, body);
   }
   return body;
 }
@@ -195,6 +226,12 @@ function handle(req, res) {
     streamLines(res, Number(m[1])).catch(() => res.destroy());
     return;
   }
+  m = /^\/anthropic\/v1\/messages\/batches\/msgbatch_bench_(\d+)(\/results)?$/.exec(path);
+  if (m && m[2]) {
+    streamBuffer(res, prebuilt(Number(m[1]), anthropicLine)).catch(() => res.destroy());
+    return;
+  }
+  if (m) return send(res, 200, Buffer.from(JSON.stringify(anthropicBatch(Number(m[1]), `http://${req.headers.host}`))));
   m = /^\/v1\/files\/prebuilt-(\d+)\/content$/.exec(path);
   if (m) {
     streamBuffer(res, prebuilt(Number(m[1]))).catch(() => res.destroy());

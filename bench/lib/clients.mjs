@@ -10,12 +10,70 @@ import { normalisePage } from './ppinfra.mjs';
 export const CLIENTS = ['ours', 'openai', 'fetch'];
 export const OPENAI_MODULE = process.env.BENCH_OPENAI || 'openai';
 
+/** Counts the lines of an Anthropic results file, and those whose request did not succeed. */
+function countAnthropic(text) {
+  let count = 0;
+  let errors = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    count++;
+    if (JSON.parse(line).result?.type !== 'succeeded') errors++;
+  }
+  return { count, errors };
+}
+
+/**
+ * `{ readAll(batchId) }` over an ended Anthropic batch at `origin` (the server's /anthropic/v1):
+ * llm-batches' `results`, @anthropic-ai/sdk's `messages.batches.results` in the `openai` slot (it
+ * streams the JSONL too), and the baseline fetching `results_url` whole.
+ */
+async function loadAnthropic(name, origin) {
+  if (name === 'ours') {
+    const { BatchClient } = await import('llm-batches');
+    const client = new BatchClient({ provider: 'anthropic', apiKey: 'x', baseURL: `${origin}/anthropic/v1`, maxRetries: 0 });
+    return {
+      async readAll(batchId) {
+        let count = 0;
+        let errors = 0;
+        for await (const r of client.results(batchId)) {
+          count++;
+          if (r.error !== null) errors++;
+        }
+        return { count, errors };
+      },
+    };
+  }
+  if (name === 'openai') {
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const client = new Anthropic({ apiKey: 'x', baseURL: `${origin}/anthropic`, maxRetries: 0 });
+    return {
+      async readAll(batchId) {
+        let count = 0;
+        let errors = 0;
+        for await (const r of await client.messages.batches.results(batchId)) {
+          count++;
+          if (r.result.type !== 'succeeded') errors++;
+        }
+        return { count, errors };
+      },
+    };
+  }
+  const headers = { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' };
+  return {
+    async readAll(batchId) {
+      const batch = await (await fetch(`${origin}/anthropic/v1/messages/batches/${batchId}`, { headers })).json();
+      return countAnthropic(await (await fetch(batch.results_url, { headers })).text());
+    },
+  };
+}
+
 /**
  * `{ list(limit), retrieve(id), readAll(fileId) }` for `name` against `baseURL` (…/v1). With
  * `dialect: 'ppinfra'`, `list` reads the server's PPInfra pages: llm-batches with its `ppinfra`
  * provider, the other two through the plain-JS normaliser a user of the SDK would write.
  */
 export async function load(name, baseURL, { dialect = 'openai' } = {}) {
+  if (dialect === 'anthropic') return loadAnthropic(name, baseURL.replace(/\/v1$/, ''));
   const ppinfra = dialect === 'ppinfra';
   if (ppinfra) baseURL = baseURL.replace(/\/v1$/, '/ppinfra/v1');
   if (name === 'ours') {

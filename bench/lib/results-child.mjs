@@ -4,15 +4,16 @@
 //   { ms, idleRss, peakRss, count, errors }
 // idleRss is taken after the client is imported and constructed and the sampler runs, after a
 // gc(), just before the read starts. Run by run.mjs as
-//   node --expose-gc lib/results-child.mjs CLIENT BASE_URL FILE_ID LINES
+//   node --expose-gc lib/results-child.mjs CLIENT BASE_URL FILE_ID LINES [DIALECT]
+// (DIALECT `anthropic`: FILE_ID is an Anthropic batch id, and the `openai` client is @anthropic-ai/sdk.)
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { load } from './clients.mjs';
 
-const [name, baseURL, fileId, linesText] = process.argv.slice(2);
+const [name, baseURL, fileId, linesText, dialect = 'openai'] = process.argv.slice(2);
 const lines = Number(linesText);
-const client = await load(name, baseURL);
+const client = await load(name, baseURL, { dialect });
 
 const shared = new SharedArrayBuffer(16);
 const control = new Int32Array(shared, 0, 1); // 1 = stop
