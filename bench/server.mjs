@@ -7,7 +7,8 @@
 //   GET /anthropic/v1/messages/batches/msgbatch_bench_N/results  its results (JSONL, prebuilt,
 //                                    ~550 bytes a line as above, one in a hundred `errored`)
 //   GET /ppinfra/v1/batches?limit=N  the same batches as PPInfra sends them (upper-case statuses,
-//                                    `{}` for unset times, string `created_at`, top-level counts…)
+//                                    `{}` for unset times, string `created_at`, top-level counts…),
+//                                    rendered by the mock provider's tests/mock-provider/dialects.mjs
 //   GET /v1/files/lines-N/content    a JSONL output file of N result lines, generated on the fly
 //                                    (~550 bytes a line, some non-ASCII) and written in 64 KiB chunks
 //   GET /v1/files/prebuilt-N/content the same bytes, built once and cached, then written in 64 KiB
@@ -17,6 +18,8 @@
 //
 //   node server.mjs [--port 0]       prints {"port": N} on stdout once listening; 127.0.0.1 only
 import http from 'node:http';
+// PPInfra's spelling of a batch, as the mock provider writes it (the dialect's one renderer).
+import { ppinfraBatch } from '../tests/mock-provider/dialects.mjs';
 
 const CHUNK = 64 * 1024;
 const T0 = 1_714_000_000; // a fixed "now" so every run serves identical bytes
@@ -63,35 +66,6 @@ export function batch(i) {
   };
 }
 
-const TIMES = ['in_progress_at', 'expires_at', 'finalizing_at', 'completed_at', 'failed_at', 'expired_at', 'cancelling_at', 'cancelled_at'];
-const iso = (secs) => new Date(secs * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** Batch `i` in PPInfra's dialect (as tests/mock-provider/dialects.mjs renders its fixtures). */
-export function ppinfraBatch(i) {
-  const b = batch(i);
-  const set = TIMES.filter((key) => b[key] !== null && key !== 'expires_at').map((key) => b[key]);
-  return {
-    id: b.id,
-    object: 'batch',
-    endpoint: b.endpoint,
-    input_file_id: b.input_file_id,
-    output_file_id: b.output_file_id ?? '',
-    error_file_id: b.error_file_id ?? '',
-    completion_window: b.completion_window,
-    ...Object.fromEntries(TIMES.map((key) => [key, b[key] ?? {}])),
-    status: b.status === 'in_progress' ? 'PROGRESS' : b.status.toUpperCase(),
-    errors: b.errors ? b.errors.data.map((e) => `line ${e.line}: ${e.message}`).join('; ') : '',
-    version: set.length + 1,
-    created_at: iso(b.created_at),
-    updated_at: iso(Math.max(b.created_at, ...set)),
-    created_by: 'user_bench',
-    created_by_key_id: 'key_bench',
-    remark: '',
-    ...b.request_counts,
-    metadata: b.metadata,
-  };
-}
-
 const pages = new Map();
 
 /** The page body for `limit` (in `dialect`), serialised once. */
@@ -99,7 +73,7 @@ function page(limit, dialect = 'openai') {
   const key = `${dialect}:${limit}`;
   let body = pages.get(key);
   if (!body) {
-    const data = Array.from({ length: limit }, (_, i) => (dialect === 'ppinfra' ? ppinfraBatch(i) : batch(i)));
+    const data = Array.from({ length: limit }, (_, i) => (dialect === 'ppinfra' ? ppinfraBatch(batch(i)) : batch(i)));
     body = Buffer.from(JSON.stringify({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: true }));
     pages.set(key, body);
   }

@@ -12,7 +12,7 @@ const BUFFER = 64 * 1024;
 
 /** A body being read: its stream and the reader that holds its lock. */
 export function openBody(stream) {
-  return { stream, reader: stream.getReader(), byob: false, tried: false, chunks: 0, bytes: 0, broken: null };
+  return { stream, reader: stream.getReader(), byob: false, chunks: 0, bytes: 0, broken: null };
 }
 
 /** Releases the body: cancels the stream (its promise's rejection is of no interest). */
@@ -22,13 +22,12 @@ export function cancelBody(body) {
   } catch {}
 }
 
-/** Trades the default reader for a BYOB one, where the stream has them; false where it has not. */
+/** Trades the default reader for a BYOB one, where the stream has them. */
 function toByob(body) {
-  body.tried = true;
   try {
     body.reader.releaseLock();
   } catch {
-    return false;
+    return;
   }
   try {
     body.reader = body.stream.getReader({ mode: 'byob' });
@@ -36,7 +35,6 @@ function toByob(body) {
   } catch {
     body.reader = body.stream.getReader();
   }
-  return body.byob;
 }
 
 /**
@@ -88,11 +86,10 @@ export function readChunks(body, min, ms, signal, stalled) {
       last = Date.now();
       if (!(value instanceof Uint8Array)) return finish(resolve, chunks);
       size += value.length;
-      if (!body.tried) {
+      if (body.chunks < PROBE) {
         body.chunks += 1;
         body.bytes += value.length;
         if (body.chunks === PROBE && body.bytes / PROBE < SMALL) toByob(body);
-        else if (body.chunks >= PROBE) body.tried = true;
       }
       if (size >= min) return finish(resolve, chunks);
       read();

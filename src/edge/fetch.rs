@@ -71,7 +71,7 @@ impl Open {
             .get_or_insert_with(|| BodyReader::new(response).unwrap_or(BodyReader { reader: None, broken: None }))
     }
 
-    /// The next chunk of the body.
+    /// The next piece of the body.
     pub async fn next(&mut self, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Option<Vec<u8>>, NoReply> {
         self.reader().next(timeout_ms, signal).await
     }

@@ -88,8 +88,9 @@ function token360Batch(batch) {
 }
 
 // PPInfra: upper-case statuses, `{}` for unset times, a string `created_at`, "" for no file, the
-// counts at the top level, `errors` as one string, and bookkeeping fields of its own.
-function ppinfraBatch(batch) {
+// counts at the top level, `errors` as one string, and bookkeeping fields of its own. The bench's
+// server renders its PPInfra pages with it too.
+export function ppinfraBatch(batch) {
   const times = Object.fromEntries(TIMESTAMPS.map((key) => [key, batch[key] ?? {}]));
   // Every transition so far (expires_at is a deadline, not one) bumps the version.
   const transitions = TIMESTAMPS.filter((key) => key !== 'expires_at' && batch[key] !== null).map((key) => batch[key]);
