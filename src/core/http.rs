@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::error::{cut, Error, ErrorKind, Result};
-use super::json::{strip_bom, Json, Kind};
+use super::json::{self, strip_bom, Json, Kind};
 
 /// HTTP methods the batch APIs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,7 +321,7 @@ pub fn retry_info_ms(body: &[u8]) -> Option<f64> {
     let details = json.get("error")?.get("details")?;
     details.items().find_map(|detail| {
         let delay = detail.get("retryDelay")?.as_str()?;
-        let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+        let seconds = json::parse_f64(delay.trim().strip_suffix('s')?)?;
         (seconds.is_finite() && seconds >= 0.0).then_some(seconds * 1000.0)
     })
 }

@@ -12,10 +12,12 @@
 //! assert_eq!(out.as_bytes(), b"0.9856906946328695");
 //! ```
 
+mod float;
 mod scan;
 mod value;
 mod write;
 
+pub use float::parse_f64;
 #[cfg(test)]
 use scan::string_run;
 pub use scan::{Json, Kind, Problem, Scanned, Scanner, SyntaxError};

@@ -188,7 +188,7 @@ impl<'a> Number<'a> {
 
     /// The nearest double, as `JSON.parse` reads it.
     pub fn as_f64(&self) -> f64 {
-        self.0.parse::<f64>().unwrap_or(f64::NAN)
+        crate::parse_f64(self.0).unwrap_or(f64::NAN)
     }
 
     /// The value as a whole number from 0 to 2^53 (what JS holds exactly): `3`, `3.0` and `3e0` are 3.

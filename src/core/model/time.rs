@@ -31,7 +31,7 @@ fn parse_str(s: &str) -> Option<i64> {
         return from_integer(i);
     }
     if s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'e' || b == b'E' || b == b'+') {
-        if let Ok(f) = s.parse::<f64>() {
+        if let Some(f) = crate::core::json::parse_f64(s) {
             return from_float(f);
         }
     }

@@ -2,6 +2,7 @@
 //! every call (a request's own retries, `waitFor`'s failed polls, `watch`'s failed cycles).
 
 use crate::core::error::{Error, ErrorKind};
+use crate::core::json;
 use crate::core::model::time;
 
 /// How an attempt failed.
@@ -139,13 +140,13 @@ pub fn transient(error: &Error) -> bool {
 /// `retry-after-ms`, then `retry-after` (seconds or HTTP date), when within 0..=60 s.
 fn server_delay(hints: Hints<'_>, now_ms: f64) -> Option<f64> {
     let sane = |ms: f64| (ms.is_finite() && (0.0..=MAX_SERVER_DELAY_MS).contains(&ms)).then_some(ms);
-    if let Some(ms) = hints.retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()).and_then(sane) {
+    if let Some(ms) = hints.retry_after_ms.and_then(|v| json::parse_f64(v.trim())).and_then(sane) {
         return Some(ms);
     }
     let Some(after) = hints.retry_after.map(str::trim) else {
         return hints.body_delay_ms.and_then(sane);
     };
-    if let Ok(secs) = after.parse::<f64>() {
+    if let Some(secs) = json::parse_f64(after) {
         return sane(secs * 1000.0);
     }
     let at = time::parse_http_date(after)? as f64 * 1000.0;

@@ -11,6 +11,7 @@ use super::retry::{backoff, transient, Safety, RETRY_BASE_MS, RETRY_CAP_MS};
 use super::{Action, Env, Event, Notice, Op, Text};
 use crate::core::error::{Error, ErrorKind};
 use crate::core::http::Header;
+use crate::core::json;
 use crate::core::model::status;
 
 /// How many polls in a row may fail before `waitFor` gives up.
@@ -22,7 +23,7 @@ const MAX_SERVER_DELAY_MS: f64 = 600_000.0;
 /// number, else the caller's interval. Never zero, so polling never becomes a busy loop.
 pub fn poll_delay(interval_ms: u32, poll_after_ms: Option<&str>) -> u32 {
     let server = poll_after_ms
-        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|v| json::parse_f64(v.trim()))
         .filter(|ms| ms.is_finite() && *ms >= 1.0 && *ms <= MAX_SERVER_DELAY_MS);
     match server {
         Some(ms) => ms.round() as u32,
