@@ -9,6 +9,7 @@
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod ids;
 pub use llm_batches_json as json;
 pub mod jsonl;
 pub mod model;

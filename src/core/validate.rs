@@ -1,8 +1,7 @@
 //! Checks a batch input before anything is uploaded, with line-precise messages; and the JSONL a
 //! provider wants made from it.
 
-use std::collections::BTreeSet;
-
+use super::ids::IdSet;
 use super::json::{strip_bom, Array, Json, Kind, Object, Out};
 use super::providers::api::{IdRule, Limits, LineFormat, Provider};
 
@@ -120,7 +119,7 @@ pub fn validate_with(text: &[u8], endpoint: &str, provider: &Provider, whole: bo
         let message = format!("the file is {} bytes; {} takes at most {max}", text.len(), provider.label);
         problem(&mut report, 0, message);
     }
-    let mut ids: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut ids = IdSet::new();
     let mut model: Option<(String, usize)> = None;
     let body = text.strip_suffix(b"\n").map(|t| t.strip_suffix(b"\r").unwrap_or(t)).unwrap_or(text);
     if body.is_empty() {
@@ -164,7 +163,7 @@ fn check_request(
     request: Json<'_>,
     endpoint: &str,
     provider: &Provider,
-    ids: &mut BTreeSet<Vec<u8>>,
+    ids: &mut IdSet,
     model: &mut Option<(String, usize)>,
     line: usize,
 ) -> Vec<String> {
@@ -198,7 +197,7 @@ fn check_request(
                     }
                 }
             }
-            if !ids.insert(id.as_bytes().to_vec()) {
+            if !ids.insert(id.as_bytes()) {
                 errors.push(format!("duplicate custom_id {id:?}"));
             }
         }

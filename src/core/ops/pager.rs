@@ -1,12 +1,11 @@
 //! `listAll`: every page of `list`, following the provider's own paging, never spinning.
 
-use std::collections::BTreeSet;
-
 use super::exchange::{Exchange, Step};
 use super::retry::Safety;
 use super::{Action, Env, Event, Op};
 use crate::core::config::ListQuery;
 use crate::core::error::{Error, Result};
+use crate::core::ids::IdSet;
 use crate::core::model::PageSummary;
 
 /// Walks every page of `list`: the next query from each page, until the provider says there is no
@@ -15,15 +14,16 @@ use crate::core::model::PageSummary;
 #[derive(Debug)]
 pub struct Pager {
     next: Option<ListQuery>,
-    seen: BTreeSet<(Option<String>, Option<String>)>,
+    /// The (`after`, `page`) of each page read, as [`cursor_key`]s.
+    seen: IdSet,
     exchange: Option<Exchange>,
 }
 
 impl Pager {
     /// Starts at `query` (its `after` or `page`, or the first page).
     pub fn new(query: ListQuery) -> Self {
-        let mut seen = BTreeSet::new();
-        seen.insert((query.after.clone(), query.page.clone()));
+        let mut seen = IdSet::new();
+        seen.insert(&cursor_key(&query));
         Pager { next: Some(query), seen, exchange: None }
     }
 
@@ -45,7 +45,7 @@ impl Pager {
         if summary.len == 0 {
             return Err(Error::invalid_response("the provider sent an empty page that claims more; stopping"));
         }
-        if !self.seen.insert((next.after.clone(), next.page.clone())) {
+        if !self.seen.insert(&cursor_key(&next)) {
             let cursor = next.after.as_deref().or(next.page.as_deref()).unwrap_or_default();
             return Err(Error::invalid_response(format!(
                 "the provider's cursor did not advance ({cursor:?} again); stopping"
@@ -54,6 +54,23 @@ impl Pager {
         self.next = Some(next);
         Ok(())
     }
+}
+
+/// A query's cursor as one byte string: each part absent (0) or present (1) with its text, the
+/// two apart by 0xFF, a byte UTF-8 text never holds.
+fn cursor_key(query: &ListQuery) -> Vec<u8> {
+    let mut key = Vec::new();
+    for part in [&query.after, &query.page] {
+        match part {
+            None => key.push(0),
+            Some(text) => {
+                key.push(1);
+                key.extend_from_slice(text.as_bytes());
+            }
+        }
+        key.push(0xFF);
+    }
+    key
 }
 
 impl Op for Pager {

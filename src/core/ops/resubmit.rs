@@ -8,8 +8,6 @@
 //! `usage(batches)` adds up `batch.usage` where the provider sends it and the results' usage
 //! where not.
 
-use std::collections::BTreeSet;
-
 use super::calls::{finish, Finish};
 use super::exchange::{Exchange, Step};
 use super::results::{Results, Target};
@@ -18,6 +16,7 @@ use super::submit::Submit;
 use super::{Action, Env, Event, Op, Text};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::http::read_body;
+use crate::core::ids::IdSet;
 use crate::core::json::{strip_bom, Json, Kind, Object, Out};
 use crate::core::model::status::is_terminal;
 use crate::core::model::usage::Usage;
@@ -65,7 +64,7 @@ pub struct Resubmit {
     batch: String,
     requests: Option<Vec<u8>>,
     options: Vec<u8>,
-    done_ids: BTreeSet<Vec<u8>>,
+    done_ids: IdSet,
     phase: Phase,
 }
 
@@ -73,7 +72,7 @@ impl Resubmit {
     /// Resubmits what `target` left undone; `requests` (OpenAI batch lines, JSONL) stand in for
     /// the batch's input file; `options` are `submit`'s (its metadata by default).
     pub fn new(target: Target, requests: Option<Vec<u8>>, options: Vec<u8>) -> Self {
-        Resubmit { batch: String::new(), requests, options, done_ids: BTreeSet::new(), phase: Phase::Start(target) }
+        Resubmit { batch: String::new(), requests, options, done_ids: IdSet::new(), phase: Phase::Start(target) }
     }
 
     fn done(&mut self, result: Result<Option<Text>>) -> Action {
@@ -150,7 +149,7 @@ impl Resubmit {
                     if let Some(rows) = rows.json() {
                         for row in rows.items().filter(|r| succeeded(*r)) {
                             if let Some(id) = row.get("custom_id").and_then(|c| c.as_str()) {
-                                self.done_ids.insert(id.as_bytes().to_vec());
+                                self.done_ids.insert(id.as_bytes());
                             }
                         }
                     }

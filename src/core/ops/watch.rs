@@ -9,7 +9,7 @@
 //! id the provider does not know (a 404), or answers for with another batch, goes to `onError` and
 //! is dropped; anything else ends the watch.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use super::calls::{finish, Finish};
 use super::exchange::{Exchange, Step};
@@ -17,6 +17,7 @@ use super::retry::{backoff, transient, Safety};
 use super::{Action, Env, Event, Notice, Op, Text};
 use crate::core::config::ListQuery;
 use crate::core::error::{Error, ErrorKind};
+use crate::core::ids::IdSet;
 use crate::core::json::{Json, Out};
 use crate::core::model::{status, PageSummary};
 
@@ -29,31 +30,60 @@ pub const MAX_BACKOFF_MS: u32 = 300_000;
 #[derive(Debug, Default)]
 pub struct Watcher {
     /// The ids still polled; `None` watches whatever is newest.
-    pending: Option<BTreeSet<String>>,
-    /// The last reported version of each batch, as JSON text.
-    reported: BTreeMap<String, Vec<u8>>,
+    pending: Option<Pending>,
+    /// The ids reported so far, and the last reported version of each (by index) as JSON text.
+    reported: IdSet,
+    reported_text: Vec<Vec<u8>>,
     /// Ids seen during the current cycle.
-    seen: BTreeSet<String>,
+    seen: IdSet,
     pages_read: usize,
+}
+
+/// The watched ids, in the caller's order, and which of them are still polled.
+#[derive(Debug, Default)]
+struct Pending {
+    ids: IdSet,
+    polled: Vec<bool>,
+}
+
+impl Pending {
+    fn contains(&self, id: &str) -> bool {
+        self.ids.index_of(id.as_bytes()).is_some_and(|i| self.polled.get(i) == Some(&true))
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(polled) = self.ids.index_of(id.as_bytes()).and_then(|i| self.polled.get_mut(i)) {
+            *polled = false;
+        }
+    }
+
+    /// The ids still polled.
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let polled = self.ids.iter().zip(&self.polled).filter(|(_, polled)| **polled);
+        polled.filter_map(|(id, _)| std::str::from_utf8(id).ok())
+    }
+
+    fn len(&self) -> usize {
+        self.polled.iter().filter(|p| **p).count()
+    }
 }
 
 impl Watcher {
     /// Watches `ids`, or the newest batches when `None`.
     pub fn new(ids: Option<Vec<String>>) -> Self {
-        // One insert at a time: `collect` into a BTreeSet sorts first, which costs 5 KB of wasm.
         let pending = ids.map(|ids| {
-            let mut set = BTreeSet::new();
+            let mut set = IdSet::new();
             for id in ids {
-                set.insert(id);
+                set.insert(id.as_bytes());
             }
-            set
+            Pending { polled: vec![true; set.len()], ids: set }
         });
         Watcher { pending, ..Watcher::default() }
     }
 
     /// Nothing left to poll (never, without ids).
     pub fn finished(&self) -> bool {
-        self.pending.as_ref().is_some_and(BTreeSet::is_empty)
+        self.pending.as_ref().is_some_and(|p| p.len() == 0)
     }
 
     /// Starts a cycle.
@@ -68,7 +98,7 @@ impl Watcher {
             None => 1,
             Some(pending) => pending.len().div_ceil(PAGE_SIZE as usize).max(1),
         };
-        let all_seen = self.pending.as_ref().is_some_and(|p| p.iter().all(|id| self.seen.contains(id)));
+        let all_seen = self.pending.as_ref().is_some_and(|p| p.iter().all(|id| self.seen.contains(id.as_bytes())));
         self.pages_read < budget && !all_seen && previous.is_none_or(|p| p.has_more)
     }
 
@@ -82,10 +112,10 @@ impl Watcher {
 
     /// The watched ids not seen on this cycle's pages: each needs a retrieve.
     pub fn missing(&self) -> Vec<String> {
-        // A BTreeSet iterates in order: the retrieves go out sorted by id.
+        // In the order the caller gave them.
         match &self.pending {
             None => Vec::new(),
-            Some(pending) => pending.iter().filter(|id| !self.seen.contains(*id)).cloned().collect(),
+            Some(pending) => pending.iter().filter(|id| !self.seen.contains(id.as_bytes())).map(String::from).collect(),
         }
     }
 
@@ -111,12 +141,14 @@ impl Watcher {
                 pending.remove(&id);
             }
         }
-        self.seen.insert(id.clone());
+        self.seen.insert(id.as_bytes());
         let text = batch.text();
-        if self.reported.get(&id).is_some_and(|last| last == text) {
-            return None;
+        let (index, new) = self.reported.index_of_or_insert(id.as_bytes());
+        match self.reported_text.get_mut(index) {
+            Some(last) if !new && last == text => return None,
+            Some(last) => *last = text.to_vec(),
+            None => self.reported_text.push(text.to_vec()),
         }
-        self.reported.insert(id, text.to_vec());
         Some(Text { bytes: text.to_vec(), ascii: batch.is_ascii() })
     }
 
@@ -125,7 +157,12 @@ impl Watcher {
         let mut out = Out::default();
         let mut array = crate::core::json::Array::begin(&mut out);
         for id in ids {
-            if let Some(text) = self.reported.get(id).and_then(|t| Json::parse(t).ok()) {
+            if let Some(text) = self
+                .reported
+                .index_of(id.as_bytes())
+                .and_then(|i| self.reported_text.get(i))
+                .and_then(|t| Json::parse(t).ok())
+            {
                 array.next(&mut out);
                 out.raw(text);
             }
