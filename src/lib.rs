@@ -7,3 +7,8 @@ pub mod core;
 mod api;
 #[cfg(target_arch = "wasm32")]
 mod edge;
+
+// Talc instead of Rust's default wasm allocator (dlmalloc): smaller and faster here (Cargo.toml).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
