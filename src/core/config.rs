@@ -6,6 +6,7 @@ use std::fmt;
 use super::error::{Error, Result};
 use super::http::{host_of, Body, Method, Request};
 use super::secret::Secrets;
+use super::text::{self, Quoted};
 
 /// Per-attempt timeout when the caller names none, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u32 = 60_000;
@@ -159,7 +160,8 @@ impl Config {
             None => defaults.dialect,
             Some(name) => Dialect::parse(name).ok_or_else(|| {
                 Error::invalid_argument(format!(
-                    "`dialect` must be \"auto\", \"openai\", \"ppinfra\" or \"token360\", got {name:?}"
+                    "`dialect` must be \"auto\", \"openai\", \"ppinfra\" or \"token360\", got {}",
+                    Quoted(name)
                 ))
             })?,
         };
@@ -206,7 +208,7 @@ impl Config {
             check_header_name(&name)?;
             let name = name.to_ascii_lowercase();
             if let Some(v) = &value {
-                check_header_value(&format!("`defaultHeaders[{name:?}]`"), v)?;
+                check_header_value(&format!("`defaultHeaders[{}]`", Quoted(&name)), v)?;
                 secrets.add(v);
             }
             headers.retain(|(n, _)| *n != name);
@@ -269,8 +271,8 @@ impl Config {
     /// client's headers; `None` when it is not on the provider's own host (the key stays home).
     pub fn request_at(&self, method: Method, url: &str) -> Option<Request> {
         let same_host = host_of(url).eq_ignore_ascii_case(self.host())
-            && url.get(..self.base_url.find("://").unwrap_or(0) + 3)
-                == self.base_url.get(..self.base_url.find("://").unwrap_or(0) + 3);
+            && url.get(..text::find(&self.base_url, "://").unwrap_or(0) + 3)
+                == self.base_url.get(..text::find(&self.base_url, "://").unwrap_or(0) + 3);
         // A provider's URL may carry a query (Gemini's upload session); the rest is checked as a base.
         let without_query = url.split(['?', '#']).next().unwrap_or(url);
         (same_host && check_base_url(without_query).is_ok()).then(|| self.request_to(method, url.to_owned()))
@@ -350,7 +352,7 @@ pub fn query(pairs: &[(&str, Option<String>)]) -> String {
 }
 
 fn path_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = text::split_once(url, "://").map_or(url, |(_, r)| r);
     rest.find('/').map_or("", |i| rest.get(i..).unwrap_or_default())
 }
 
@@ -388,9 +390,10 @@ fn check_base_url(url: &str) -> Result<String> {
 }
 
 fn check_header_name(name: &str) -> Result<()> {
-    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    // Bytes, not `str::contains(char)`: for a char that is not ASCII, that runs a substring search.
+    let token = |c: char| c.is_ascii_alphanumeric() || (c.is_ascii() && b"!#$%&'*+-.^_`|~".contains(&(c as u8)));
     if name.is_empty() || !name.chars().all(token) {
-        return Err(Error::invalid_argument(format!("`defaultHeaders` has an invalid header name {name:?}")));
+        return Err(Error::invalid_argument(format!("`defaultHeaders` has an invalid header name {}", Quoted(name))));
     }
     Ok(())
 }

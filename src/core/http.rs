@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::error::{cut, Error, ErrorKind, Result};
 use super::json::{self, strip_bom, Json, Kind};
+use super::text;
 
 /// HTTP methods the batch APIs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +117,7 @@ impl Request {
 
 /// The host (and port) of an absolute URL.
 pub fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = text::split_once(url, "://").map_or(url, |(_, rest)| rest);
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 

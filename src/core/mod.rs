@@ -15,6 +15,7 @@ pub mod jsonl;
 pub mod model;
 pub mod providers;
 pub mod secret;
+pub mod text;
 pub mod validate;
 pub mod webhook;
 

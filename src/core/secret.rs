@@ -1,6 +1,7 @@
 //! The secrets a client holds (its API key, credentials in `defaultHeaders`), and scrubbing them out
 //! of anything that could reach a log.
 
+use super::text;
 use std::fmt;
 
 /// The client's secrets. `Debug` never shows them; [`Secrets::redact`] takes them out of a text.
@@ -37,8 +38,8 @@ impl Secrets {
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for value in &self.values {
-            if out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), REDACTED);
+            if text::find(&out, value).is_some() {
+                out = text::replace(&out, value, REDACTED);
             }
         }
         redact_bearer(&out)
@@ -59,7 +60,7 @@ fn redact_bearer(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = 0usize;
     let mut search = 0usize;
-    while let Some(found) = lower.get(search..).and_then(|s| s.find("bearer ")) {
+    while let Some(found) = lower.get(search..).and_then(|s| text::find(s, "bearer ")) {
         let token_start = search + found + "bearer ".len();
         let token_len = text
             .get(token_start..)

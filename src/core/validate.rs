@@ -4,6 +4,7 @@
 use super::ids::IdSet;
 use super::json::{strip_bom, Array, Json, Kind, Object, Out};
 use super::providers::api::{IdRule, Limits, LineFormat, Provider};
+use super::text::Quoted;
 
 /// More problems than this are summarised in one last entry rather than listed.
 const MAX_REPORTED: usize = 1_000;
@@ -97,17 +98,22 @@ pub fn validate_with(text: &[u8], endpoint: &str, provider: &Provider, whole: bo
         }
     };
     if !endpoint.starts_with('/') {
-        problem(&mut report, 0, format!("`endpoint` must be a path such as /v1/chat/completions, got {endpoint:?}"));
+        problem(
+            &mut report,
+            0,
+            format!("`endpoint` must be a path such as /v1/chat/completions, got {}", Quoted(endpoint)),
+        );
     }
     match provider.lines {
         LineFormat::Params if endpoint != crate::core::providers::anthropic::MESSAGES => {
-            let message = format!("{} batches hold /v1/messages requests, not {endpoint:?}", provider.label);
+            let message = format!("{} batches hold /v1/messages requests, not {}", provider.label, Quoted(endpoint));
             problem(&mut report, 0, message);
         }
         LineFormat::KeyRequest if crate::core::providers::gemini::model_of(endpoint).is_none() => {
             let message = format!(
-                "{}'s endpoint names the model: /v1beta/models/MODEL:generateContent, not {endpoint:?}",
-                provider.label
+                "{}'s endpoint names the model: /v1beta/models/MODEL:generateContent, not {}",
+                provider.label,
+                Quoted(endpoint)
             );
             problem(&mut report, 0, message);
         }
@@ -191,14 +197,15 @@ fn check_request(
                         id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
                     if !word {
                         errors.push(format!(
-                            "`custom_id` {id:?}: {} takes 1 to 64 of a-z, A-Z, 0-9, _ and -",
+                            "`custom_id` {}: {} takes 1 to 64 of a-z, A-Z, 0-9, _ and -",
+                            Quoted(&id),
                             provider.label
                         ));
                     }
                 }
             }
             if !ids.insert(id.as_bytes()) {
-                errors.push(format!("duplicate custom_id {id:?}"));
+                errors.push(format!("duplicate custom_id {}", Quoted(&id)));
             }
         }
         None => errors.push("`custom_id` must be a non-empty string".into()),
@@ -208,7 +215,7 @@ fn check_request(
     }
     match url.and_then(|u| u.as_str()) {
         Some(u) if u == endpoint => {}
-        Some(u) => errors.push(format!("`url` is {u:?} but the batch endpoint is {endpoint:?}")),
+        Some(u) => errors.push(format!("`url` is {} but the batch endpoint is {}", Quoted(&u), Quoted(endpoint))),
         None => errors.push("`url` must be a string".into()),
     }
     // Gemini names the model in the endpoint; a `model` in the body must agree with it.
@@ -216,12 +223,18 @@ fn check_request(
     match body {
         Some(b) if b.kind() == Kind::Object => match b.get("model").and_then(|m| m.non_empty_str()) {
             Some(name) if url_model.is_some_and(|m| m != name.strip_prefix("models/").unwrap_or(&name)) => {
-                errors.push(format!("`body.model` {name:?} is not the model of the endpoint {endpoint:?}"));
+                errors.push(format!(
+                    "`body.model` {} is not the model of the endpoint {}",
+                    Quoted(&name),
+                    Quoted(endpoint)
+                ));
             }
             Some(name) => match model {
                 None => *model = Some((name.into_owned(), line)),
                 Some((first, first_line)) if provider.one_model && *first != name => errors.push(format!(
-                    "model {name:?} differs from {first:?} on line {first_line}; a batch uses one model"
+                    "model {} differs from {} on line {first_line}; a batch uses one model",
+                    Quoted(&name),
+                    Quoted(first)
                 )),
                 Some(_) => {}
             },

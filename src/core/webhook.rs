@@ -8,6 +8,7 @@
 
 use super::error::{Error, ErrorKind, Result};
 use super::json::{strip_bom, Json, Kind};
+use super::text::Quoted;
 
 /// Timestamps further than this from now, either way, are refused when the caller names none.
 pub const DEFAULT_TOLERANCE_S: u64 = 300;
@@ -49,7 +50,7 @@ pub fn verify<'a>(
     let key = key_of(secret)?;
     let sent_at: i64 = timestamp
         .parse()
-        .map_err(|_| refused(format!("the `webhook-timestamp` header is not unix seconds: {timestamp:?}")))?;
+        .map_err(|_| refused(format!("the `webhook-timestamp` header is not unix seconds: {}", Quoted(&timestamp))))?;
     if let Some(tolerance) = tolerance_s {
         let tolerance = i64::try_from(tolerance).unwrap_or(i64::MAX);
         if now_s.saturating_sub(sent_at) > tolerance {

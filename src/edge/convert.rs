@@ -8,6 +8,7 @@ use web_sys::AbortSignal;
 use crate::core::config::{check_id, ListQuery, Options};
 use crate::core::ops::Text;
 use crate::core::secret::Secrets;
+use crate::core::text::Quoted;
 use crate::core::{Error, Result};
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -35,7 +36,7 @@ fn type_name(value: &JsValue) -> String {
 /// A short description of a JS value for an error message: its type, and its text when short.
 fn describe_value(value: &JsValue) -> String {
     match (value.as_string(), value.as_f64()) {
-        (Some(s), _) if s.chars().count() <= 40 => format!("the string {s:?}"),
+        (Some(s), _) if s.chars().count() <= 40 => format!("the string {}", Quoted(&s)),
         (_, Some(_)) => format!("the number {}", number_text(value)),
         _ => format!("a value of type {}", type_name(value)),
     }
@@ -127,7 +128,7 @@ pub fn options(js: &JsValue) -> Result<(Options, Option<Function>)> {
                 None
             } else {
                 Some(value.as_string().ok_or_else(|| {
-                    Error::invalid_argument(format!("`defaultHeaders[{name:?}]` must be a string or null"))
+                    Error::invalid_argument(format!("`defaultHeaders[{}]` must be a string or null", Quoted(&name)))
                 })?)
             };
             default_headers.push((name, value));

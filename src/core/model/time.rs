@@ -5,6 +5,8 @@
 //! `{}`, `""`, `0` and anything before 1970 mean "not set" (Go servers send their zero value for
 //! unset times) and give `None`.
 
+use crate::core::text;
+
 /// Unix seconds of a JSON number, from its text.
 pub fn number_seconds(text: &str) -> Option<i64> {
     parse_str(text)
@@ -128,7 +130,7 @@ pub const SECONDS_LIMIT: i64 = 100_000_000_000;
 
 /// An HTTP date (`Retry-After`): IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn parse_http_date(s: &str) -> Option<i64> {
-    let rest = s.trim().split_once(", ").map_or(s.trim(), |(_, r)| r);
+    let rest = text::split_once(s.trim(), ", ").map_or(s.trim(), |(_, r)| r);
     let mut parts = rest.split_ascii_whitespace();
     let day: i64 = parts.next()?.parse().ok()?;
     let month_name = parts.next()?;

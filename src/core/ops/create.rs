@@ -25,6 +25,7 @@ use super::{Action, Env, Event, Op, Text};
 use crate::core::config::ListQuery;
 use crate::core::error::Error;
 use crate::core::json::Json;
+use crate::core::text::Quoted;
 
 /// The waits before each round of lookups, in ms: a batch listed up to 5 s late is still found.
 pub const LOOKUP_ROUNDS_MS: [u32; 3] = [0, 1_500, 3_500];
@@ -174,10 +175,10 @@ impl Create {
         }
         let secs: u32 = LOOKUP_ROUNDS_MS.iter().sum::<u32>() / 1000;
         let note = format!(
-            " (a batch may have been created all the same: none with {} {:?} was listed within {secs} s; look for \
+            " (a batch may have been created all the same: none with {} {} was listed within {secs} s; look for \
              it before trying again)",
             env.cx.api().marker_place(),
-            self.marker.as_deref().unwrap_or_default()
+            Quoted(self.marker.as_deref().unwrap_or_default())
         );
         self.done(Err(failed.error.with_note(&note)))
     }

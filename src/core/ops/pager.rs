@@ -7,6 +7,7 @@ use crate::core::config::ListQuery;
 use crate::core::error::{Error, Result};
 use crate::core::ids::IdSet;
 use crate::core::model::PageSummary;
+use crate::core::text::Quoted;
 
 /// Walks every page of `list`: the next query from each page, until the provider says there is no
 /// more. It never spins: an empty page that claims more, a page without a cursor to go on from, or
@@ -48,7 +49,8 @@ impl Pager {
         if !self.seen.insert(&cursor_key(&next)) {
             let cursor = next.after.as_deref().or(next.page.as_deref()).unwrap_or_default();
             return Err(Error::invalid_response(format!(
-                "the provider's cursor did not advance ({cursor:?} again); stopping"
+                "the provider's cursor did not advance ({} again); stopping",
+                Quoted(cursor)
             )));
         }
         self.next = Some(next);

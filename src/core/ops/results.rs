@@ -12,6 +12,7 @@ use crate::core::json::Json;
 use crate::core::jsonl::{JsonlDecoder, Results as Lines, MAX_LINE_BYTES};
 use crate::core::model::Source;
 use crate::core::providers::api::ResultsAt;
+use crate::core::text;
 
 /// Results are handed to JS once their text reaches this size (or the file ends). 256 KiB read a
 /// 55 MB file 5-6% faster in Node 24 and in workerd, but a slow body then shows nothing for four
@@ -197,7 +198,7 @@ impl Results {
 fn results_url(env: &Env<'_>, url: &str) -> Result<crate::core::http::Request> {
     let absolute = if url.starts_with('/') {
         let base = env.cx.config.base_url();
-        let origin_end = base.find("://").map_or(0, |i| i + 3) + env.cx.config.host().len();
+        let origin_end = text::find(base, "://").map_or(0, |i| i + 3) + env.cx.config.host().len();
         format!("{}{url}", base.get(..origin_end).unwrap_or(base))
     } else {
         url.to_owned()

@@ -20,6 +20,7 @@ use crate::core::error::{Error, ErrorKind};
 use crate::core::ids::IdSet;
 use crate::core::json::{Json, Out};
 use crate::core::model::{status, PageSummary};
+use crate::core::text::Quoted;
 
 /// Page size of the list requests a watch makes.
 pub const PAGE_SIZE: u32 = 100;
@@ -348,8 +349,9 @@ impl Watch {
             // Answered with another batch: polling it again would never end.
             self.watcher.forget(&id);
             let message = format!(
-                "the provider answered the retrieve of {id:?} with batch {:?}; no longer watching it",
-                got.unwrap_or_default()
+                "the provider answered the retrieve of {} with batch {}; no longer watching it",
+                Quoted(&id),
+                Quoted(&got.unwrap_or_default())
             );
             self.queue.push_back(Action::NotifyError(Error::invalid_response(message)));
         } else if let Some(changed) = json.and_then(|b| self.watcher.observe(b, Some(&id))) {

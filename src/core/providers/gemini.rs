@@ -29,6 +29,7 @@ use crate::core::model::page::{next_token, IdText, Layout, More};
 use crate::core::model::record::{Role, Value};
 use crate::core::model::result::{ErrorOut, Response, ResultLine};
 use crate::core::model::{status, time, PageSummary, Source};
+use crate::core::text::{self, Quoted};
 
 /// The Gemini family.
 #[derive(Debug)]
@@ -46,7 +47,7 @@ fn bare<'s>(id: &'s str, collection: &str) -> &'s str {
 
 /// The model of an endpoint such as `/v1beta/models/gemini-2.5-flash:generateContent`.
 pub fn model_of(endpoint: &str) -> Option<&str> {
-    let (_, rest) = endpoint.split_once("models/")?;
+    let (_, rest) = text::split_once(endpoint, "models/")?;
     let (model, method) = rest.split_once(':')?;
     (method == "generateContent" && !model.is_empty() && !model.contains('/')).then_some(model)
 }
@@ -202,7 +203,8 @@ fn create_body(params: Json<'_>, marker: Option<&str>) -> Result<(String, String
         (None, Some(endpoint)) => model_of(endpoint)
             .ok_or_else(|| {
                 Error::invalid_argument(format!(
-                    "Gemini's `endpoint` names the model: \"/v1beta/models/MODEL:generateContent\", got {endpoint:?}"
+                    "Gemini's `endpoint` names the model: \"/v1beta/models/MODEL:generateContent\", got {}",
+                    Quoted(endpoint)
                 ))
             })?
             .to_owned(),

@@ -16,6 +16,7 @@ use crate::core::model::counts::{count, Counts};
 use crate::core::model::page::{IdText, Layout, More};
 use crate::core::model::record::{metadata_value, text_value, Role, Value};
 use crate::core::model::PageSummary;
+use crate::core::text::Quoted;
 
 /// The Mistral family.
 #[derive(Debug)]
@@ -91,23 +92,20 @@ impl Api for Mistral {
 fn page_number(q: &ListQuery) -> Result<u64> {
     match q.page.as_deref() {
         None => Ok(0),
-        Some(p) => p
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| Error::invalid_argument(format!("Mistral's `page` is a page number from 0, got {p:?}"))),
+        Some(p) => p.trim().parse::<u64>().map_err(|_| {
+            Error::invalid_argument(format!("Mistral's `page` is a page number from 0, got {}", Quoted(p)))
+        }),
     }
 }
 
 /// `timeout_hours` for a completion window: `24h` → 24, `7d` → 168.
 fn hours(window: &str) -> Option<u64> {
+    // Not `split_at(len - 1)`: that panics (a wasm trap) when the last character is not ASCII.
     let w = window.trim();
-    let (n, unit) = w.split_at(w.len().saturating_sub(1));
-    let n: u64 = n.parse().ok()?;
-    match unit {
-        "h" => Some(n),
-        "d" => n.checked_mul(24),
-        _ => None,
+    if let Some(n) = w.strip_suffix('h') {
+        return n.parse().ok();
     }
+    w.strip_suffix('d')?.parse::<u64>().ok()?.checked_mul(24)
 }
 
 /// The body of `POST /batch/jobs` from OpenAI-style parameters (`input_file_id`,
@@ -248,6 +246,15 @@ fn status_text(batch: &Batch<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_windows_become_hours_and_odd_ones_none() {
+        assert_eq!(hours("24h"), Some(24));
+        assert_eq!(hours(" 7d "), Some(168));
+        for odd in ["", "h", "24", "24m", "-1h", "24é", "é", "99999999999999999999d"] {
+            assert_eq!(hours(odd), None, "{odd:?}");
+        }
+    }
     use crate::core::config::{Options, Runtime};
     use crate::core::providers::Setup;
     use serde_json::{json, Value as Tree};

@@ -17,6 +17,7 @@ pub use api::{unsupported, Api, Cx, IdRule, Limits, LineFormat, Paging, Provider
 use super::config::{Auth, Config, Defaults, Dialect, Options, Runtime};
 use super::error::{Error, Result};
 use super::json::Out;
+use super::text::Quoted;
 
 /// The provider named `name`.
 pub fn find(name: &str) -> Option<&'static Provider> {
@@ -59,9 +60,9 @@ pub fn configure(options: Options, runtime: Runtime) -> Result<(&'static Provide
     };
     let provider = provider.ok_or_else(|| {
         Error::invalid_argument(format!(
-            "`provider` must be one of {}, got {:?}",
+            "`provider` must be one of {}, got {}",
             names(),
-            options.provider.as_deref().unwrap_or_default()
+            Quoted(options.provider.as_deref().unwrap_or_default())
         ))
     })?;
     let defaults = Defaults {
