@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WASM_GZIP_BUDGET=${WASM_GZIP_BUDGET:-165000}
+WASM_GZIP_BUDGET=${WASM_GZIP_BUDGET:-137000}
 
 wasm=pkg/llm_batches_bg.wasm
 if [ ! -f "$wasm" ]; then
