@@ -270,9 +270,9 @@ impl Config {
     /// A request to an absolute URL the provider gave (a results URL, an upload URL), with the
     /// client's headers; `None` when it is not on the provider's own host (the key stays home).
     pub fn request_at(&self, method: Method, url: &str) -> Option<Request> {
-        let same_host = host_of(url).eq_ignore_ascii_case(self.host())
-            && url.get(..text::find(&self.base_url, "://").unwrap_or(0) + 3)
-                == self.base_url.get(..text::find(&self.base_url, "://").unwrap_or(0) + 3);
+        let scheme_end = text::find(&self.base_url, "://").unwrap_or(0) + 3;
+        let same_host =
+            host_of(url).eq_ignore_ascii_case(self.host()) && url.get(..scheme_end) == self.base_url.get(..scheme_end);
         // A provider's URL may carry a query (Gemini's upload session); the rest is checked as a base.
         let without_query = url.split(['?', '#']).next().unwrap_or(url);
         (same_host && check_base_url(without_query).is_ok()).then(|| self.request_to(method, url.to_owned()))

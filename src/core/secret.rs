@@ -38,9 +38,7 @@ impl Secrets {
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for value in &self.values {
-            if text::find(&out, value).is_some() {
-                out = text::replace(&out, value, REDACTED);
-            }
+            out = text::replace(&out, value, REDACTED);
         }
         redact_bearer(&out)
     }
